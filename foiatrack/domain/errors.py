@@ -1,0 +1,31 @@
+"""Errors the domain raises; the web layer maps them onto 4xx responses."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: a rule of the domain refused the operation. The message is shown to users."""
+
+    status_code = 400
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class ValidationFailed(DomainError):
+    """Input broke a rule; `problems` lists each one for display."""
+
+    status_code = 422
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class InvalidTransition(DomainError):
+    status_code = 409

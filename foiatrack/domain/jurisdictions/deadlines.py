@@ -1,0 +1,697 @@
+"""Statutory deadline engine for public-records (FOIA) requests.
+
+Pure domain code: stdlib plus the ``holidays`` package, no web framework, no database.
+Every result carries plain-words ``Step``s so a requester can check the arithmetic.
+
+Holiday data (see ``HolidayCalendar``):
+
+* ``"US"`` (federal) uses the ``holidays`` PUBLIC category with no subdivision: the eleven
+  "legal public holidays" of 5 U.S.C. § 6103(a) with the § 6103(b) / E.O. 11582 weekend
+  rule (a Saturday holiday is observed on Friday, a Sunday one on Monday). FOIA excepts
+  only "Saturdays, Sundays, and legal public holidays" (5 U.S.C. § 552(a)(6)(A)(i)), so the
+  GOVERNMENT category (executive-order closures such as 24 and 26 December 2025) is NOT
+  used: those days still count as working days.
+* A state or DC uses the PUBLIC category for that subdivision. GOVERNMENT would add federal
+  holidays the state does not keep (e.g. Columbus Day in California); UNOFFICIAL
+  (Valentine's Day, Halloween...) and HALF_DAY never close an office.
+* ``_CORRECTIONS`` then fixes the few places where the package and the governing statute were
+  checked and found to disagree. Package data for other states is used as is.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+import holidays
+from holidays.constants import PUBLIC
+
+__all__ = [
+    "ClockEvent",
+    "ClockEventKind",
+    "DayType",
+    "DeadlineRule",
+    "DueDate",
+    "HolidayCalendar",
+    "Step",
+    "add_business_days",
+    "compute_due_date",
+]
+
+_ONE_DAY = timedelta(days=1)
+_FEDERAL = "US"
+_OBSERVED_SUFFIX = " (observed)"
+_MONDAY, _TUESDAY, _WEDNESDAY, _THURSDAY, _FRIDAY, _SATURDAY, _SUNDAY = range(7)
+
+
+class DayType(StrEnum):
+    """Unit in which a statute counts its deadline."""
+
+    BUSINESS = "business"
+    CALENDAR = "calendar"
+    NONE = "none"
+
+
+class ClockEventKind(StrEnum):
+    """Things that happen to a request's clock after it is received."""
+
+    EXTENSION_DAYS = "extension_days"
+    EXTENSION_TO_DATE = "extension_to_date"
+    TOLL_START = "toll_start"
+    TOLL_END = "toll_end"
+    OVERRIDE_DATE = "override_date"
+
+
+def _is_int(value: object) -> bool:
+    # bool is an int subclass; True days is always a caller bug.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """One jurisdiction's response deadline.
+
+    ``days`` is None when the law sets no fixed deadline ("promptly"); the due date is then a
+    non-statutory follow-up reminder. With ``day_type`` NONE nothing is counted in a statutory
+    unit; with BUSINESS or CALENDAR and ``days=None`` only the acknowledgement (``ack_days``)
+    is statutory, as in N.Y. Pub. Off. Law § 89(3) or ORS 192.329.
+    """
+
+    jurisdiction: str
+    days: int | None
+    day_type: DayType
+    rolls_forward: bool = True
+    counts_receipt_day: bool = False
+    extension_days: int | None = None
+    ack_days: int | None = None
+    citation: str = ""
+    follow_up_days: int = 30
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.jurisdiction, str) or not self.jurisdiction.strip():
+            raise ValueError("DeadlineRule.jurisdiction must be a code such as 'CA' or 'US'")
+        # Accept plain strings from storage ("business") but keep the enum inside.
+        try:
+            object.__setattr__(self, "day_type", DayType(self.day_type))
+        except ValueError:
+            raise ValueError(
+                f"DeadlineRule.day_type {self.day_type!r} is not one of "
+                f"{[t.value for t in DayType]}"
+            ) from None
+        _check_positive("DeadlineRule.days", self.days, allow_none=True)
+        _check_positive("DeadlineRule.ack_days", self.ack_days, allow_none=True)
+        _check_positive("DeadlineRule.follow_up_days", self.follow_up_days, allow_none=False)
+        if self.extension_days is not None and (
+            not _is_int(self.extension_days) or self.extension_days < 0
+        ):
+            # 0 is meaningful: the law allows the agency no extension of its own.
+            raise ValueError(
+                f"DeadlineRule.extension_days must be None or a whole number >= 0, "
+                f"got {self.extension_days!r}"
+            )
+        if self.day_type is DayType.NONE and self.days is not None:
+            raise ValueError(
+                f"DeadlineRule for {self.jurisdiction}: day_type NONE means no fixed deadline, "
+                f"so days must be None (got {self.days})"
+            )
+        if self.day_type is DayType.NONE and self.ack_days is not None:
+            raise ValueError(
+                f"DeadlineRule for {self.jurisdiction}: ack_days needs a unit; use day_type "
+                f"BUSINESS or CALENDAR with days=None for an acknowledgement-only rule"
+            )
+
+
+def _check_positive(label: str, value: object, *, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    if not _is_int(value) or value < 1:  # type: ignore[operator]
+        raise ValueError(f"{label} must be a whole number of days >= 1, got {value!r}")
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """Something that changes the clock on a given date."""
+
+    kind: ClockEventKind
+    on: date
+    days: int | None = None
+    to_date: date | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "kind", ClockEventKind(self.kind))
+        except ValueError:
+            raise ValueError(
+                f"ClockEvent.kind {self.kind!r} is not one of {[k.value for k in ClockEventKind]}"
+            ) from None
+        _check_date("ClockEvent.on", self.on)
+        if self.kind is ClockEventKind.EXTENSION_DAYS:
+            _check_positive(f"ClockEvent({self.kind}).days", self.days, allow_none=False)
+        elif self.days is not None:
+            raise ValueError(f"ClockEvent({self.kind}) does not take days (got {self.days!r})")
+        if self.kind in (ClockEventKind.EXTENSION_TO_DATE, ClockEventKind.OVERRIDE_DATE):
+            if self.to_date is None:
+                raise ValueError(f"ClockEvent({self.kind}) on {self.on} needs to_date")
+            _check_date(f"ClockEvent({self.kind}).to_date", self.to_date)
+        elif self.to_date is not None:
+            raise ValueError(f"ClockEvent({self.kind}) does not take to_date")
+
+
+def _check_date(label: str, value: object) -> None:
+    # datetime is a date subclass but mixing the two raises TypeError on comparison later.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError(f"{label} must be a datetime.date, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the plain-words explanation of a due date."""
+
+    text: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """Result of ``compute_due_date``."""
+
+    due_on: date
+    is_statutory: bool
+    ack_due_on: date | None
+    days: int | None
+    day_type: DayType
+    skipped: tuple[date, ...]
+    steps: tuple[Step, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Holiday calendar
+# --------------------------------------------------------------------------------------------
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _observed_like_package(day: date, name: str) -> tuple[tuple[date, str], ...]:
+    # Same weekend rule the package applies to California's fixed-date holidays.
+    if day.weekday() == _SATURDAY:
+        return ((day, name), (day - _ONE_DAY, name + _OBSERVED_SUFFIX))
+    if day.weekday() == _SUNDAY:
+        return ((day, name), (day + _ONE_DAY, name + _OBSERVED_SUFFIX))
+    return ((day, name),)
+
+
+def _california_judicial_holidays(year: int) -> tuple[tuple[date, str], ...]:
+    # CCP § 12a rolls a deadline past "holidays specified in Section 135"; CCP § 135 makes every
+    # Gov. Code § 6700 holiday a judicial holiday except Admission Day, Columbus Day (and the
+    # newer Lunar New Year / Genocide Remembrance Day). The package models the CalHR staff list,
+    # which lacks these two § 6700 days that courts do close for.
+    extra = list(_observed_like_package(date(year, 2, 12), "Lincoln Day"))  # § 6700(a), § 6701
+    if year >= 2022:
+        # Native American Day, fourth Friday in September: in § 6700 since 2015 (AB 1973) and a
+        # judicial holiday since AB 855 (Stats. 2021, ch. 283) took effect on 2022-01-01.
+        extra.append((_nth_weekday(year, 9, _FRIDAY, 4), "Native American Day"))
+    return tuple(extra)
+
+
+@dataclass(frozen=True)
+class _Correction:
+    """Where the package and the statute that counts the deadline disagree."""
+
+    why: str
+    drop: frozenset[str] = frozenset()
+    saturday_to_friday: bool = True
+    sunday_to_monday: bool = True
+    extra: Callable[[int], tuple[tuple[date, str], ...]] | None = None
+
+    def keeps(self, day: date, name: str) -> bool:
+        base = name.removesuffix(_OBSERVED_SUFFIX)
+        if base in self.drop:
+            return False
+        if base != name:
+            # An observed copy dated Thu/Fri was moved back from a weekend (Saturday, or
+            # Christmas Eve's Friday-to-Thursday rule); Mon/Tue ones were moved forward.
+            moved_back = day.weekday() in (_THURSDAY, _FRIDAY)
+            return self.saturday_to_friday if moved_back else self.sunday_to_monday
+        return True
+
+
+_CORRECTIONS: Mapping[str, _Correction] = MappingProxyType(
+    {
+        "AK": _Correction(
+            why="AS 44.12.010(a) lists no October holiday besides Alaska Day (18 Oct); "
+            "Indigenous Peoples' Day is proclaimed, and state offices stay open",
+            drop=frozenset({"Indigenous Peoples' Day"}),
+        ),
+        "CA": _Correction(
+            why="Susan B. Anthony Day is not a Gov. Code § 6700 holiday; Lincoln Day and "
+            "Native American Day are CCP § 135 judicial holidays missing from the package",
+            drop=frozenset({"Susan B. Anthony Day"}),
+            extra=_california_judicial_holidays,
+        ),
+        "FL": _Correction(
+            # Fla. Stat. § 110.117(1) lists the days state offices close; § 683.01 "legal
+            # holidays" such as Susan B. Anthony's birthday do not close them.
+            why="not paid state holidays under Fla. Stat. § 110.117(1)",
+            drop=frozenset({"Susan B. Anthony Day", "Juneteenth National Independence Day"}),
+        ),
+        "NY": _Correction(
+            # N.Y. Gen. Constr. Law § 24 moves only a Sunday holiday (to Monday); a Saturday
+            # holiday is not observed on Friday, and Susan B. Anthony Day is not in § 24.
+            why="N.Y. Gen. Constr. Law § 24",
+            drop=frozenset({"Susan B. Anthony Day"}),
+            saturday_to_friday=False,
+        ),
+        "TX": _Correction(
+            # Tex. Gov't Code § 552.0031 (HB 3033, 2023): only § 662.003(a) national and (b)
+            # state holidays are non-business days. Optional holidays (Good Friday, Cesar Chavez
+            # Day) and Friday/Monday substitutes for weekend holidays count unless the body
+            # chooses to observe them, which a tracker cannot know.
+            why="Tex. Gov't Code § 552.0031",
+            drop=frozenset({"Good Friday", "Cesar Chavez Day"}),
+            saturday_to_friday=False,
+            sunday_to_monday=False,
+        ),
+    }
+)
+
+
+class HolidayCalendar:
+    """Office-closing holidays of one jurisdiction, backed by the ``holidays`` package."""
+
+    __slots__ = ("_code", "_correction", "_subdiv", "_years")
+
+    def __init__(self, jurisdiction: str) -> None:
+        code = jurisdiction.strip().upper() if isinstance(jurisdiction, str) else ""
+        if code == _FEDERAL:
+            subdiv: str | None = None
+        elif code in holidays.US.subdivisions:
+            subdiv = code
+        else:
+            raise ValueError(
+                f"Unknown jurisdiction {jurisdiction!r}: use 'US' for federal agencies or a "
+                f"two-letter US state/territory code such as 'CA' or 'DC'"
+            )
+        self._code = code
+        self._subdiv = subdiv
+        self._correction = _CORRECTIONS.get(code)
+        self._years: dict[int, Mapping[date, tuple[str, ...]]] = {}
+
+    @property
+    def jurisdiction(self) -> str:
+        """Normalised code, e.g. 'US' or 'CA'."""
+        return self._code
+
+    def __repr__(self) -> str:
+        return f"HolidayCalendar({self._code!r})"
+
+    def _year(self, year: int) -> Mapping[date, tuple[str, ...]]:
+        # Built once per year; a racing thread would just build the same mapping again.
+        table = self._years.get(year)
+        if table is None:
+            table = self._build_year(year)
+            self._years[year] = table
+        return table
+
+    def _build_year(self, year: int) -> Mapping[date, tuple[str, ...]]:
+        source = holidays.country_holidays(
+            "US",
+            subdiv=self._subdiv,
+            years=year,
+            categories=(PUBLIC,),
+            language="en_US",
+            observed=True,
+        )
+        fix = self._correction
+        table: dict[date, list[str]] = {}
+        for day in sorted(source):
+            if day.year != year:
+                continue
+            names = [n for n in source.get_list(day) if fix is None or fix.keeps(day, n)]
+            if names:
+                table[day] = names
+        if fix is not None and fix.extra is not None:
+            for day, name in fix.extra(year):
+                if day.year == year and fix.keeps(day, name):
+                    table.setdefault(day, []).append(name)
+        return MappingProxyType({day: tuple(names) for day, names in sorted(table.items())})
+
+    def is_holiday(self, d: date) -> bool:
+        """True if offices are closed for a holiday on d (observed dates included)."""
+        return d in self._year(d.year)
+
+    def name(self, d: date) -> str | None:
+        """Holiday name(s) for d joined with '; ', or None."""
+        names = self._year(d.year).get(d)
+        return "; ".join(names) if names else None
+
+    def is_business_day(self, d: date) -> bool:
+        """True unless d is a Saturday, Sunday or holiday."""
+        return d.weekday() < _SATURDAY and not self.is_holiday(d)
+
+
+@functools.lru_cache(maxsize=128)
+def _shared_calendar(code: str) -> HolidayCalendar:
+    return HolidayCalendar(code)
+
+
+def _calendar_for(jurisdiction: str) -> HolidayCalendar:
+    return _shared_calendar(jurisdiction.strip().upper())
+
+
+# --------------------------------------------------------------------------------------------
+# Counting
+# --------------------------------------------------------------------------------------------
+
+
+def add_business_days(
+    start: date, n: int, calendar: HolidayCalendar
+) -> tuple[date, list[date]]:
+    """Return the date n business days after start (start not counted) and weekday holidays skipped."""
+    if not _is_int(n) or n < 0:
+        raise ValueError(f"add_business_days needs a whole number n >= 0, got {n!r}")
+    day = start
+    counted = 0
+    skipped: list[date] = []
+    while counted < n:
+        day += _ONE_DAY
+        if calendar.is_business_day(day):
+            counted += 1
+        elif day.weekday() < _SATURDAY:
+            skipped.append(day)
+    return day, skipped
+
+
+def _business_days_between(start: date, end: date, calendar: HolidayCalendar) -> int:
+    # Business days in (start, end]: the same convention as add_business_days.
+    count = 0
+    day = start
+    while day < end:
+        day += _ONE_DAY
+        if calendar.is_business_day(day):
+            count += 1
+    return count
+
+
+def _iso(d: date) -> str:
+    return f"{d.isoformat()} ({d:%a})"
+
+
+def _describe_holidays(days: Sequence[date], calendar: HolidayCalendar) -> str:
+    return ", ".join(f"{d.isoformat()} {calendar.name(d)}" for d in days)
+
+
+@dataclass
+class _Work:
+    """Mutable scratch state while one due date is computed."""
+
+    rule: DeadlineRule
+    calendar: HolidayCalendar
+    unit: DayType
+    steps: list[Step] = field(default_factory=list)
+    skipped: set[date] = field(default_factory=set)
+
+    def step(self, text: str, on: date | None = None) -> None:
+        self.steps.append(Step(text, on))
+
+    def roll(self, day: date, *, why: str = "") -> date:
+        """Move a calendar-day result off a weekend/holiday when the rule says so."""
+        if self.unit is not DayType.CALENDAR or self.calendar.is_business_day(day):
+            return day
+        if self.rule.days is not None and not self.rule.rolls_forward:
+            self.step(f"{_iso(day)} is not a business day, but the rule does not roll forward.")
+            return day
+        passed: list[date] = []
+        target = day
+        while not self.calendar.is_business_day(target):
+            if self.calendar.is_holiday(target) and target.weekday() < _SATURDAY:
+                passed.append(target)
+            target += _ONE_DAY
+        self.skipped.update(passed)
+        reason = (
+            f"holiday ({_describe_holidays(passed, self.calendar)})"
+            if passed
+            else "weekend"
+        )
+        self.step(
+            f"{why}{_iso(day)} falls on a {reason}; moved to the next business day, {_iso(target)}"
+            f"{' (' + self.rule.citation + ')' if self.rule.citation else ''}.",
+            target,
+        )
+        return target
+
+    def add(self, base: date, n: int) -> tuple[date, list[date]]:
+        """n more days in the working unit after base (no rolling)."""
+        if self.unit is DayType.BUSINESS:
+            end, passed = add_business_days(base, n, self.calendar)
+            self.skipped.update(passed)
+            return end, passed
+        return base + timedelta(days=n), []
+
+    def units_between(self, start: date, end: date) -> int:
+        if self.unit is DayType.BUSINESS:
+            return _business_days_between(start, end, self.calendar)
+        return (end - start).days
+
+
+def _count_period(work: _Work, received_on: date, n: int, label: str) -> tuple[date, date]:
+    """Count a statutory period from receipt; return (unrolled end, effective end)."""
+    rule = work.rule
+    start = received_on - _ONE_DAY if rule.counts_receipt_day else received_on
+    receipt = (
+        "day of receipt counted as day 1" if rule.counts_receipt_day else "day of receipt not counted"
+    )
+    unit_word = "business" if work.unit is DayType.BUSINESS else "calendar"
+    raw, passed = work.add(start, n)
+    skipped = f", skipping {_describe_holidays(passed, work.calendar)}" if passed else ""
+    nonbusiness = ""
+    if work.unit is DayType.BUSINESS and not work.calendar.is_business_day(received_on):
+        nonbusiness = "; received on a non-business day, so day 1 is the next business day"
+    cite = f" under {rule.citation}" if rule.citation else ""
+    work.step(
+        f"{label}: counted {n} {unit_word} days{cite} from {received_on.isoformat()} "
+        f"({receipt}{nonbusiness}){skipped}: {_iso(raw)}.",
+        raw,
+    )
+    return raw, work.roll(raw)
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Clock:
+    raw: date  # calendar rules: before rolling forward, so later additions count from here
+    due: date
+    extension_used: int = 0
+    toll_since: date | None = None
+    due_when_tolled: date | None = None
+
+
+def _warn_extension(work: _Work, clock: _Clock) -> None:
+    rule = work.rule
+    unit_word = "business" if work.unit is DayType.BUSINESS else "calendar"
+    if rule.extension_days is None:
+        work.step(
+            "Note: no statutory extension period is recorded for this rule; the extension is "
+            "applied as the agency stated it."
+        )
+    elif clock.extension_used > rule.extension_days:
+        work.step(
+            f"Warning: extensions now total {clock.extension_used} {unit_word} days, more than "
+            f"the {rule.extension_days} the statute allows"
+            f"{' (' + rule.citation + ')' if rule.citation else ''}; applied anyway because "
+            f"the agency took them."
+        )
+
+
+def _apply_toll(work: _Work, clock: _Clock, resumed: date, *, still_stopped: bool) -> None:
+    started = clock.toll_since
+    due_then = clock.due_when_tolled
+    assert started is not None and due_then is not None  # set together on TOLL_START
+    clock.toll_since = None
+    clock.due_when_tolled = None
+    if still_stopped:
+        work.step(
+            f"Clock stopped since {started.isoformat()}, waiting on the requester; shown as if "
+            f"it restarts on {resumed.isoformat()}.",
+            started,
+        )
+    if started >= due_then:
+        work.step(
+            f"Clock stopped on {started.isoformat()}, not before the due date "
+            f"{due_then.isoformat()}; tolling does not move an expired deadline.",
+            started,
+        )
+        return
+    elapsed = work.units_between(started, resumed)
+    unit_word = "business" if work.unit is DayType.BUSINESS else "calendar"
+    if elapsed == 0:
+        work.step(
+            f"Clock stopped {started.isoformat()} to {resumed.isoformat()}: no {unit_word} days "
+            f"elapsed, due date unchanged.",
+            resumed,
+        )
+        return
+    before = clock.due
+    clock.raw, _ = work.add(clock.raw, elapsed)
+    clock.due = work.roll(clock.raw)
+    work.step(
+        f"Clock stopped {started.isoformat()} to {resumed.isoformat()} (requester owed a fee or "
+        f"clarification): {elapsed} {unit_word} days added; due date moves from "
+        f"{before.isoformat()} to {_iso(clock.due)}.",
+        clock.due,
+    )
+
+
+def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
+    note = f" ({event.note})" if event.note else ""
+    unit_word = "business" if work.unit is DayType.BUSINESS else "calendar"
+    kind = event.kind
+    if kind is ClockEventKind.EXTENSION_DAYS:
+        assert event.days is not None  # checked in ClockEvent.__post_init__
+        before = clock.due
+        clock.raw, _ = work.add(clock.raw, event.days)
+        # max(): an extension counted from the unrolled date can never land before today's due.
+        clock.due = max(before, work.roll(clock.raw))
+        clock.extension_used += event.days
+        work.step(
+            f"On {event.on.isoformat()} the agency extended by {event.days} {unit_word} days"
+            f"{note}: due date moves from {before.isoformat()} to {_iso(clock.due)}.",
+            clock.due,
+        )
+        _warn_extension(work, clock)
+    elif kind is ClockEventKind.EXTENSION_TO_DATE:
+        assert event.to_date is not None
+        target = event.to_date
+        if target <= clock.due:
+            work.step(
+                f"On {event.on.isoformat()} the agency named {target.isoformat()}{note}, which is "
+                f"not later than the current due date {clock.due.isoformat()}; an extension "
+                f"cannot shorten the deadline, so it stays.",
+                clock.due,
+            )
+            return
+        clock.extension_used += work.units_between(clock.due, target)
+        before = clock.due
+        clock.raw = clock.due = target
+        work.step(
+            f"On {event.on.isoformat()} the agency extended to {_iso(target)}{note} "
+            f"(was {before.isoformat()}).",
+            target,
+        )
+        _warn_extension(work, clock)
+    elif kind is ClockEventKind.TOLL_START:
+        if clock.toll_since is not None:
+            raise ValueError(
+                f"TOLL_START on {event.on} while the clock is already stopped since "
+                f"{clock.toll_since}; record a TOLL_END first"
+            )
+        clock.toll_since = event.on
+        clock.due_when_tolled = clock.due
+    elif kind is ClockEventKind.TOLL_END:
+        if clock.toll_since is None:
+            raise ValueError(
+                f"TOLL_END on {event.on} has no TOLL_START on or before it; a toll cannot end "
+                f"before it starts"
+            )
+        _apply_toll(work, clock, event.on, still_stopped=False)
+    else:  # OVERRIDE_DATE
+        assert event.to_date is not None
+        before = clock.due
+        clock.raw = clock.due = event.to_date
+        work.step(
+            f"On {event.on.isoformat()} the due date was set to {_iso(event.to_date)}{note} "
+            f"(negotiated or overridden; was {before.isoformat()}).",
+            event.to_date,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------
+
+
+def compute_due_date(
+    rule: DeadlineRule,
+    received_on: date,
+    events: Sequence[ClockEvent] = (),
+    *,
+    calendar: HolidayCalendar | None = None,
+    today: date | None = None,
+) -> DueDate:
+    """Compute the due date, acknowledgement date and explanation for one request."""
+    _check_date("received_on", received_on)
+    if today is not None:
+        _check_date("today", today)
+    cal = calendar if calendar is not None else _calendar_for(rule.jurisdiction)
+    # A rule without a statutory unit still needs one for follow-ups: calendar days.
+    unit = DayType.CALENDAR if rule.day_type is DayType.NONE else rule.day_type
+    work = _Work(rule=rule, calendar=cal, unit=unit)
+    work.step(f"Request received {_iso(received_on)}.", received_on)
+
+    ack_due: date | None = None
+    if rule.ack_days is not None:
+        _, ack_due = _count_period(work, received_on, rule.ack_days, "Acknowledgement")
+
+    if rule.days is None:
+        follow_raw = received_on + timedelta(days=rule.follow_up_days)
+        why = f" ({rule.citation})" if rule.citation else ""
+        work.step(
+            f"No statutory deadline{why}; follow-up reminder, not a legal deadline: "
+            f"{rule.follow_up_days} calendar days after receipt is {_iso(follow_raw)}.",
+            follow_raw,
+        )
+        # Follow-ups always land on a business day, whatever rolls_forward says.
+        follow_work = _Work(
+            rule=DeadlineRule(rule.jurisdiction, None, DayType.NONE),
+            calendar=cal,
+            unit=DayType.CALENDAR,
+            steps=work.steps,
+            skipped=work.skipped,
+        )
+        clock = _Clock(raw=follow_raw, due=follow_work.roll(follow_raw))
+    else:
+        raw, due = _count_period(work, received_on, rule.days, "Response")
+        clock = _Clock(raw=raw, due=due)
+
+    # Same-day events keep the order the caller gave them (sorted() is stable).
+    for event in sorted(events, key=lambda e: e.on):
+        if not isinstance(event, ClockEvent):
+            raise TypeError(f"events must be ClockEvent instances, got {type(event).__name__}")
+        if event.on < received_on:
+            raise ValueError(
+                f"{event.kind} on {event.on} is dated before the request was received "
+                f"({received_on})"
+            )
+        if event.kind is ClockEventKind.OVERRIDE_DATE and event.to_date < received_on:  # type: ignore[operator]
+            raise ValueError(
+                f"OVERRIDE_DATE to {event.to_date} is before the request was received "
+                f"({received_on})"
+            )
+        _apply_event(work, clock, event)
+
+    if clock.toll_since is not None:
+        resumed = max(today if today is not None else received_on, clock.toll_since)
+        _apply_toll(work, clock, resumed, still_stopped=True)
+
+    kind = "Reminder" if rule.days is None else "Due"
+    work.step(f"{kind}: {_iso(clock.due)}.", clock.due)
+    return DueDate(
+        due_on=clock.due,
+        is_statutory=rule.days is not None,
+        ack_due_on=ack_due,
+        days=rule.days,
+        day_type=rule.day_type,
+        skipped=tuple(sorted(work.skipped)),
+        steps=tuple(work.steps),
+    )

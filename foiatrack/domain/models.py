@@ -1,0 +1,25 @@
+"""Every mapped class, imported in one place so that metadata and Alembic see all tables."""
+
+from foiatrack.domain.accounts.models import Role, User
+from foiatrack.domain.agencies.models import Agency, AgencyKind
+from foiatrack.domain.jurisdictions.models import Jurisdiction
+from foiatrack.domain.requests.models import (
+    Campaign,
+    EventKind,
+    RecordsRequest,
+    RequestEvent,
+    Status,
+)
+
+__all__ = [
+    "Agency",
+    "AgencyKind",
+    "Campaign",
+    "EventKind",
+    "Jurisdiction",
+    "RecordsRequest",
+    "RequestEvent",
+    "Role",
+    "Status",
+    "User",
+]

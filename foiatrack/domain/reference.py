@@ -1,0 +1,65 @@
+"""The reference data foiatrack ships (jurisdictions, documented Ring partners) and the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foiatrack.domain.agencies.importing import FOIATRACK_COLUMNS, ImportReport, import_agencies
+from foiatrack.domain.agencies.models import Agency
+from foiatrack.domain.jurisdictions.services import load_jurisdictions
+from foiatrack.domain.requests.models import Campaign
+from foiatrack.domain.requests.services import create_campaign, create_request
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEMO_CAMPAIGN = "Demo: Ring partnership records"
+DEMO_TITLE = "Records about the department's partnership with Ring and the Neighbors app"
+
+
+@dataclass(frozen=True)
+class ReferenceLoadResult:
+    jurisdictions_created: int
+    jurisdictions_updated: int
+    agencies: ImportReport
+
+
+def ring_agencies_csv(path: Path) -> bytes:
+    """The shipped Ring list in the importer's format: the evidence goes into the notes."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[*FOIATRACK_COLUMNS, "source_url"])
+    writer.writeheader()
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            notes = "; ".join(p for p in (f"Evidence: {row['evidence']}", row["notes"]) if p)
+            writer.writerow({key: row.get(key, "") for key in writer.fieldnames} | {"notes": notes})
+    return out.getvalue().encode("utf-8")
+
+
+def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> ReferenceLoadResult:
+    """Insert or update the jurisdictions and the documented Ring partners; never duplicates."""
+    created, updated = load_jurisdictions(session, data_dir / "jurisdictions.csv")
+    report = import_agencies(session, ring_agencies_csv(data_dir / "ring_agencies.csv"))
+    return ReferenceLoadResult(created, updated, report)
+
+
+def load_demo_campaign(session: Session) -> Campaign | None:
+    """A draft request to every documented Ring partner; None when the demo already exists."""
+    if session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+        return None
+    campaign = create_campaign(
+        session,
+        DEMO_CAMPAIGN,
+        actor=None,
+        description="Loaded by `make run` to show how a campaign looks. Delete or ignore it.",
+    )
+    partners = session.scalars(
+        select(Agency).where(Agency.is_ring_partner.is_(True)).order_by(Agency.name)
+    )
+    for agency in partners:
+        create_request(session, agency, title=DEMO_TITLE, campaign=campaign, actor=None)
+    return campaign

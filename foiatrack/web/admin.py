@@ -1,0 +1,68 @@
+"""Administration: users and roles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from foiatrack.domain.accounts import services
+from foiatrack.domain.accounts.models import Role
+from foiatrack.domain.errors import ValidationFailed
+from foiatrack.extensions import db
+from foiatrack.web.forms import EditUserForm, NewUserForm
+from foiatrack.web.security import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def index() -> ResponseReturnValue:
+    return render_template(
+        "admin/index.html", users=services.list_users(db.session), form=NewUserForm()
+    )
+
+
+@bp.post("/users")
+@role_required(Role.ADMIN)
+def create_user() -> ResponseReturnValue:
+    form = NewUserForm()
+    if form.validate_on_submit():
+        password = services.generate_password()
+        try:
+            user = services.create_user(
+                db.session,
+                form.email.data or "",
+                password,
+                role=Role(form.role.data),
+                name=form.name.data or "",
+            )
+        except ValidationFailed as exc:
+            form.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            # Shown once on the next page, never stored in clear text.
+            return render_template("admin/user_created.html", user=user, password=password)
+    return render_template(
+        "admin/index.html", users=services.list_users(db.session), form=form
+    ), 400
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(db.session, user_id)
+    form = EditUserForm(obj=user)
+    if form.validate_on_submit():
+        services.update_user(
+            db.session,
+            user,
+            role=Role(form.role.data),
+            is_active=bool(form.is_active.data),
+            acting_user=current_user,
+        )
+        db.session.commit()
+        flash(f"Saved {user.email}.", "success")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/user.html", user=user, form=form), 400 if form.errors else 200
