@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from wtforms import SelectChoice
 
 from foiatrack.domain.accounts.models import Role
 from foiatrack.domain.agencies import importing, services

@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -20,7 +21,7 @@ from foiatrack.domain.accounts.services import MIN_PASSWORD_LENGTH
 from foiatrack.domain.agencies.models import AgencyKind
 from foiatrack.domain.agencies.services import FIELD_LIMITS
 
-ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 
 
 class LoginForm(FlaskForm):
@@ -39,7 +40,8 @@ class AgencyForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=FIELD_LIMITS["name"])])
     state = SelectField("State or jurisdiction", validators=[DataRequired()])
     kind = SelectField(
-        "Kind", choices=[(k.value, k.value.replace("_", " ").capitalize()) for k in AgencyKind]
+        "Kind",
+        choices=[SelectChoice(k.value, k.value.replace("_", " ").capitalize()) for k in AgencyKind],
     )
     city = StringField("City", validators=[Optional(), Length(max=FIELD_LIMITS["city"])])
     county = StringField("County", validators=[Optional(), Length(max=FIELD_LIMITS["county"])])

@@ -159,7 +159,10 @@ def parse_agency_csv(
     seen: dict[tuple[str, str, str], int] = {}
     seen_ori: dict[str, int] = {}
     for raw in reader:
-        line = reader.line_num
+        # line_num is where the record ends; quoted cells may span lines, so count back.
+        line = reader.line_num - sum(
+            (v or "").count("\n") for v in raw.values() if isinstance(v, str)
+        )
         if None in raw:
             problems.append(f"line {line}: more cells than the header has columns")
             continue

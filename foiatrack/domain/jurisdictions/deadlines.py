@@ -371,9 +371,7 @@ def _calendar_for(jurisdiction: str) -> HolidayCalendar:
 # --------------------------------------------------------------------------------------------
 
 
-def add_business_days(
-    start: date, n: int, calendar: HolidayCalendar
-) -> tuple[date, list[date]]:
+def add_business_days(start: date, n: int, calendar: HolidayCalendar) -> tuple[date, list[date]]:
     """Return the date n business days after start (start not counted) and weekday holidays skipped."""
     if not _is_int(n) or n < 0:
         raise ValueError(f"add_business_days needs a whole number n >= 0, got {n!r}")
@@ -400,8 +398,11 @@ def _business_days_between(start: date, end: date, calendar: HolidayCalendar) ->
     return count
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # fixed: strftime %a is locale-bound
+
+
 def _iso(d: date) -> str:
-    return f"{d.isoformat()} ({d:%a})"
+    return f"{d.isoformat()} ({_WEEKDAYS[d.weekday()]})"
 
 
 def _describe_holidays(days: Sequence[date], calendar: HolidayCalendar) -> str:
@@ -421,12 +422,12 @@ class _Work:
     def step(self, text: str, on: date | None = None) -> None:
         self.steps.append(Step(text, on))
 
-    def roll(self, day: date, *, why: str = "") -> date:
-        """Move a calendar-day result off a weekend/holiday when the rule says so."""
-        if self.unit is not DayType.CALENDAR or self.calendar.is_business_day(day):
+    def roll(self, day: date, *, enabled: bool) -> date:
+        """Move a result off a weekend/holiday to the next business day when enabled."""
+        if self.calendar.is_business_day(day):
             return day
-        if self.rule.days is not None and not self.rule.rolls_forward:
-            self.step(f"{_iso(day)} is not a business day, but the rule does not roll forward.")
+        if not enabled:
+            self.step(f"{_iso(day)} is not a business day, but this rule does not roll forward.")
             return day
         passed: list[date] = []
         target = day
@@ -435,17 +436,19 @@ class _Work:
                 passed.append(target)
             target += _ONE_DAY
         self.skipped.update(passed)
-        reason = (
-            f"holiday ({_describe_holidays(passed, self.calendar)})"
-            if passed
-            else "weekend"
-        )
+        if passed:
+            reason = f"holiday ({_describe_holidays(passed, self.calendar)})"
+        else:
+            reason = "weekend"
         self.step(
-            f"{why}{_iso(day)} falls on a {reason}; moved to the next business day, {_iso(target)}"
-            f"{' (' + self.rule.citation + ')' if self.rule.citation else ''}.",
+            f"{_iso(day)} falls on a {reason}; moved to the next business day, {_iso(target)}.",
             target,
         )
         return target
+
+    def roll_clock(self, day: date) -> date:
+        # Follow-up reminders (days=None) always land on a business day.
+        return self.roll(day, enabled=self.rule.days is None or self.rule.rolls_forward)
 
     def add(self, base: date, n: int) -> tuple[date, list[date]]:
         """n more days in the working unit after base (no rolling)."""
@@ -461,26 +464,30 @@ class _Work:
         return (end - start).days
 
 
-def _count_period(work: _Work, received_on: date, n: int, label: str) -> tuple[date, date]:
+def _count_period(
+    work: _Work, received_on: date, n: int, *, label: str, roll: bool
+) -> tuple[date, date]:
     """Count a statutory period from receipt; return (unrolled end, effective end)."""
     rule = work.rule
     start = received_on - _ONE_DAY if rule.counts_receipt_day else received_on
-    receipt = (
-        "day of receipt counted as day 1" if rule.counts_receipt_day else "day of receipt not counted"
-    )
+    if rule.counts_receipt_day:
+        receipt = "day of receipt counted as day 1"
+    else:
+        receipt = "day of receipt not counted"
+    if work.unit is DayType.BUSINESS and not work.calendar.is_business_day(received_on):
+        receipt += "; received on a non-business day, so day 1 is the next business day"
     unit_word = "business" if work.unit is DayType.BUSINESS else "calendar"
     raw, passed = work.add(start, n)
     skipped = f", skipping {_describe_holidays(passed, work.calendar)}" if passed else ""
-    nonbusiness = ""
-    if work.unit is DayType.BUSINESS and not work.calendar.is_business_day(received_on):
-        nonbusiness = "; received on a non-business day, so day 1 is the next business day"
     cite = f" under {rule.citation}" if rule.citation else ""
     work.step(
-        f"{label}: counted {n} {unit_word} days{cite} from {received_on.isoformat()} "
-        f"({receipt}{nonbusiness}){skipped}: {_iso(raw)}.",
+        f"{label}counted {n} {unit_word} days from {received_on.isoformat()} ({receipt})"
+        f"{cite}{skipped}: day {n} is {_iso(raw)}.",
         raw,
     )
-    return raw, work.roll(raw)
+    # Calendar counts roll off weekends/holidays (e.g. CCP § 12a); business counts already
+    # end on a business day.
+    return raw, work.roll(raw, enabled=roll)
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,7 +551,7 @@ def _apply_toll(work: _Work, clock: _Clock, resumed: date, *, still_stopped: boo
         return
     before = clock.due
     clock.raw, _ = work.add(clock.raw, elapsed)
-    clock.due = work.roll(clock.raw)
+    clock.due = work.roll_clock(clock.raw)
     work.step(
         f"Clock stopped {started.isoformat()} to {resumed.isoformat()} (requester owed a fee or "
         f"clarification): {elapsed} {unit_word} days added; due date moves from "
@@ -562,7 +569,7 @@ def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
         before = clock.due
         clock.raw, _ = work.add(clock.raw, event.days)
         # max(): an extension counted from the unrolled date can never land before today's due.
-        clock.due = max(before, work.roll(clock.raw))
+        clock.due = max(before, work.roll_clock(clock.raw))
         clock.extension_used += event.days
         work.step(
             f"On {event.on.isoformat()} the agency extended by {event.days} {unit_word} days"
@@ -641,27 +648,23 @@ def compute_due_date(
 
     ack_due: date | None = None
     if rule.ack_days is not None:
-        _, ack_due = _count_period(work, received_on, rule.ack_days, "Acknowledgement")
+        _, ack_due = _count_period(
+            work, received_on, rule.ack_days, label="Acknowledgement: ", roll=rule.rolls_forward
+        )
 
     if rule.days is None:
         follow_raw = received_on + timedelta(days=rule.follow_up_days)
         why = f" ({rule.citation})" if rule.citation else ""
         work.step(
-            f"No statutory deadline{why}; follow-up reminder, not a legal deadline: "
+            f"No statutory deadline; follow-up reminder, not a legal deadline{why}: "
             f"{rule.follow_up_days} calendar days after receipt is {_iso(follow_raw)}.",
             follow_raw,
         )
-        # Follow-ups always land on a business day, whatever rolls_forward says.
-        follow_work = _Work(
-            rule=DeadlineRule(rule.jurisdiction, None, DayType.NONE),
-            calendar=cal,
-            unit=DayType.CALENDAR,
-            steps=work.steps,
-            skipped=work.skipped,
-        )
-        clock = _Clock(raw=follow_raw, due=follow_work.roll(follow_raw))
+        clock = _Clock(raw=follow_raw, due=work.roll_clock(follow_raw))
     else:
-        raw, due = _count_period(work, received_on, rule.days, "Response")
+        raw, due = _count_period(
+            work, received_on, rule.days, label="Response: ", roll=rule.rolls_forward
+        )
         clock = _Clock(raw=raw, due=due)
 
     # Same-day events keep the order the caller gave them (sorted() is stable).
@@ -673,7 +676,11 @@ def compute_due_date(
                 f"{event.kind} on {event.on} is dated before the request was received "
                 f"({received_on})"
             )
-        if event.kind is ClockEventKind.OVERRIDE_DATE and event.to_date < received_on:  # type: ignore[operator]
+        if (
+            event.kind is ClockEventKind.OVERRIDE_DATE
+            and event.to_date is not None
+            and event.to_date < received_on
+        ):
             raise ValueError(
                 f"OVERRIDE_DATE to {event.to_date} is before the request was received "
                 f"({received_on})"

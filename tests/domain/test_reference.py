@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from foiatrack.domain.agencies.models import Agency
+from foiatrack.domain.jurisdictions.models import Jurisdiction
+from foiatrack.domain.reference import DATA_DIR, load_demo_campaign, load_reference_data
+from foiatrack.domain.requests.models import (
+    AppendOnlyViolation,
+    EventKind,
+    RecordsRequest,
+    RequestEvent,
+    Status,
+)
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_shipped_jurisdictions_cover_every_state_dc_and_federal(session: Session) -> None:
+    codes = {j.code for j in session.scalars(select(Jurisdiction))}
+    assert len(codes) == 52
+    assert {"US", "DC", "CA", "WY", "AK", "HI"} <= codes
+    federal = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "US"))
+    assert federal.citation.startswith("5 U.S.C.")
+    assert (federal.response_days, federal.day_type) == (20, "business")
+    assert federal.rule_label == "20 business days"
+    no_deadline = session.scalars(select(Jurisdiction).where(Jurisdiction.day_type == "none"))
+    assert all(j.response_days is None and j.rule_label == "no fixed deadline" for j in no_deadline)
+
+
+def test_reference_sources_are_written_beside_the_data() -> None:
+    sources = (DATA_DIR / "SOURCES.md").read_text()
+    assert "jurisdictions.csv" in sources and "ring_agencies.csv" in sources
+
+
+def test_loading_twice_duplicates_nothing(session: Session) -> None:
+    first = load_reference_data(session)
+    agencies = _count(session, Agency)
+    assert agencies == 30
+    assert all(a.source_url.startswith("http") for a in session.scalars(select(Agency)))
+    second = load_reference_data(session)
+    assert (second.jurisdictions_created, second.jurisdictions_updated) == (0, 0)
+    assert second.agencies.count(second.agencies.outcomes[0].action) == 30
+    assert second.agencies.summary.endswith("30 unchanged")
+    assert _count(session, Agency) == agencies
+    assert _count(session, Jurisdiction) == 52
+    assert first.agencies.summary.startswith("30 rows: 30 were created")
+
+
+def test_ring_partner_dates_are_kept(session: Session) -> None:
+    load_reference_data(session)
+    waterford = session.scalar(select(Agency).where(Agency.name == "Waterford Police Department"))
+    assert waterford.is_ring_partner
+    assert waterford.ring_partner_since == dt.date(2019, 9, 9)
+    assert waterford.state == "MI"
+    assert "Evidence:" in waterford.notes
+
+
+def test_demo_campaign_is_loaded_once(session: Session) -> None:
+    load_reference_data(session)
+    campaign = load_demo_campaign(session)
+    assert campaign is not None
+    assert len(campaign.requests) == 30
+    assert all(r.status == Status.DRAFT for r in campaign.requests)
+    assert load_demo_campaign(session) is None
+    assert _count(session, RecordsRequest) == 30
+    events = list(session.scalars(select(RequestEvent)))
+    assert len(events) == 30 and {e.kind for e in events} == {EventKind.CREATED}
+
+
+def test_timeline_events_are_append_only(session: Session) -> None:
+    load_reference_data(session)
+    load_demo_campaign(session)
+    session.commit()
+    event = session.scalars(select(RequestEvent)).first()
+    event.summary = "rewritten history"
+    with pytest.raises(AppendOnlyViolation):
+        session.flush()
+    session.rollback()
+    event = session.scalars(select(RequestEvent)).first()
+    session.delete(event)
+    with pytest.raises(AppendOnlyViolation):
+        session.flush()
