@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -33,6 +34,7 @@ def _fail(error: DomainError) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 @click.option("--demo/--no-demo", default=False, help="Also load the demo campaign.")
 def init_db_command(demo: bool) -> None:
     """Create or upgrade the schema and load the reference data (safe to run again)."""
@@ -56,6 +58,7 @@ def _read_password(password_stdin: bool) -> str:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option(
     "--role",
@@ -77,6 +80,7 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
 
 
 @click.command("bootstrap-admin")
+@with_appcontext
 @click.option(
     "--email",
     default=lambda: os.environ.get("FOIATRACK_ADMIN_EMAIL", "admin@example.org"),
@@ -104,6 +108,7 @@ def bootstrap_admin_command(email: str) -> None:
 
 
 @click.command("import-agencies")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and report; import nothing.")
 def import_agencies_command(file: Path, dry_run: bool) -> None:
@@ -126,6 +131,7 @@ def import_agencies_command(file: Path, dry_run: bool) -> None:
 
 
 @click.command("agencies")
+@with_appcontext
 @click.option("--state", help="Two-letter state code, DC or US.")
 @click.option("--ring-partners", is_flag=True, help="Only agencies with a Ring partnership.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")

@@ -22,14 +22,18 @@ from foiatrack.domain.reference import DATA_DIR
 from foiatrack.extensions import db
 
 POSTGRES_URL = os.environ.get(
-    "FOIATRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    "FOIATRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 TEST_PASSWORD = "correct horse battery staple"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=["sqlite", "postgresql"],
-                     default=os.environ.get("FOIATRACK_TEST_DB", "sqlite"),
-                     help="database to run the suite on (default: sqlite, or $FOIATRACK_TEST_DB)")
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("FOIATRACK_TEST_DB", "sqlite"),
+        help="database to run the suite on (default: sqlite, or $FOIATRACK_TEST_DB)",
+    )
 
 
 def needs_service(reason: str) -> None:
@@ -40,9 +44,14 @@ def needs_service(reason: str) -> None:
 
 
 def _test_config(database_url: str, instance: Path) -> dict[str, object]:
-    return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-            "STORAGE_DIR": str(instance / "files"), "SESSION_COOKIE_SECURE": False,
-            "REMEMBER_COOKIE_SECURE": False}
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_DIR": str(instance / "files"),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
 
 
 def _migrate_and_seed(url: str, instance: Path) -> None:
@@ -96,8 +105,9 @@ def database_url(db_backend: str, database_template: str, tmp_path: Path) -> str
 
 
 @pytest.fixture
-def app(database_url: str, db_backend: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def app(
+    database_url: str, db_backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
     instance = tmp_path / "instance"
     instance.mkdir()
     monkeypatch.setenv("FOIATRACK_INSTANCE_PATH", str(instance))
@@ -106,10 +116,11 @@ def app(database_url: str, db_backend: str, tmp_path: Path,
     with app.app_context():
         db.session.remove()
         if db_backend == "postgresql":
-            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "jurisdiction"]
+            tables = [
+                t.name for t in reversed(db.metadata.sorted_tables) if t.name != "jurisdiction"
+            ]
             with db.engine.begin() as conn:
-                conn.execute(sa.text(
-                    f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
 
 
@@ -142,8 +153,9 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def make_user(app: Flask) -> Callable[..., User]:
     def make(role: Role = Role.VIEWER, email: str | None = None) -> User:
         with app.app_context():
-            user = create_user(db.session, email or f"{role.value}@example.org", TEST_PASSWORD,
-                               role=role)
+            user = create_user(
+                db.session, email or f"{role.value}@example.org", TEST_PASSWORD, role=role
+            )
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)
@@ -158,9 +170,14 @@ def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[[R
 
     def login(role: Role) -> User:
         user = make_user(role)
-        response = client.post("/auth/login", data={
-            "email": user.email, "password": TEST_PASSWORD,
-            "csrf_token": csrf_token(client, "/auth/login")})
+        response = client.post(
+            "/auth/login",
+            data={
+                "email": user.email,
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_token(client, "/auth/login"),
+            },
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         return user
 

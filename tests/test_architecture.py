@@ -9,8 +9,15 @@ from flask import Flask
 
 from foiatrack import PROJECT_ROOT
 
-FORBIDDEN_IN_DOMAIN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "foiatrack.web",
-                       "foiatrack.extensions", "foiatrack.cli")
+FORBIDDEN_IN_DOMAIN = (
+    "flask",
+    "flask_sqlalchemy",
+    "flask_login",
+    "flask_wtf",
+    "foiatrack.web",
+    "foiatrack.extensions",
+    "foiatrack.cli",
+)
 
 
 def _imports(path: Path) -> set[str]:

@@ -55,7 +55,8 @@ def test_init_instance_command(instance: Path, capsys: pytest.CaptureFixture[str
 def test_configuration_order(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ensure_instance(instance)
     (instance / "config.py").write_text(
-        "ORGANISATION_NAME = 'From file'\nSTORAGE_DIR = '/from/file'\nMAX_CONTENT_LENGTH = 5\n")
+        "ORGANISATION_NAME = 'From file'\nSTORAGE_DIR = '/from/file'\nMAX_CONTENT_LENGTH = 5\n"
+    )
     app = create_app()
     assert app.config["ORGANISATION_NAME"] == "From file"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'foiatrack.sqlite'}"

@@ -21,5 +21,11 @@ def test_schema_was_built_by_alembic(app: Flask) -> None:
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
     assert "alembic_version" in tables
-    assert {"agency", "jurisdiction", "records_request", "request_event", "user_account",
-            "campaign"} <= tables
+    assert {
+        "agency",
+        "jurisdiction",
+        "records_request",
+        "request_event",
+        "user_account",
+        "campaign",
+    } <= tables

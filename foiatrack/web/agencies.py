@@ -48,7 +48,8 @@ def detail(agency_id: int) -> ResponseReturnValue:
 def _agency_form(obj: object | None = None) -> AgencyForm:
     form = AgencyForm(obj=obj)
     form.state.choices = [
-        (code, f"{code} — {j.name}") for code, j in jurisdictions_by_code(db.session).items()
+        SelectChoice(code, f"{code} — {j.name}")
+        for code, j in jurisdictions_by_code(db.session).items()
     ]
     return form
 

@@ -26,10 +26,13 @@ def test_inactive_user_cannot_log_in(session: Session) -> None:
     assert services.authenticate(session, "gone@example.org", PASSWORD) is None
 
 
-@pytest.mark.parametrize(("email", "password", "message"), [
-    ("not-an-email", PASSWORD, "not a valid e-mail"),
-    ("short@example.org", "short", "at least 10"),
-])
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("not-an-email", PASSWORD, "not a valid e-mail"),
+        ("short@example.org", "short", "at least 10"),
+    ],
+)
 def test_bad_input_is_refused(session: Session, email: str, password: str, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):
         services.create_user(session, email, password)

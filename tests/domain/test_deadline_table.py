@@ -73,132 +73,296 @@ CASES: tuple[Case, ...] = (
     # Mon 2026-06-15: 6/16-18 = 1-3, skip Fri 6/19 Juneteenth, 6/22-26 = 4-8, 6/29-7/2 = 9-12,
     # skip Fri 7/3 (July 4 is a Saturday: observed Friday, 5 U.S.C. § 6103(b)),
     # 7/6-10 = 13-17, 7/13-15 = 18-20 -> Wed 2026-07-15.
-    Case("US-juneteenth-july4", US, date(2026, 6, 15), date(2026, 7, 15),
-         (date(2026, 6, 19), date(2026, 7, 3))),
+    Case(
+        "US-juneteenth-july4",
+        US,
+        received_on=date(2026, 6, 15),
+        due_on=date(2026, 7, 15),
+        skipped=(date(2026, 6, 19), date(2026, 7, 3)),
+    ),
     # Mon 2025-11-24: 11/25-26 = 1-2, skip Thu 11/27 Thanksgiving, Fri 11/28 is a federal
     # working day = 3, 12/1-5 = 4-8, 12/8-12 = 9-13, 12/15-19 = 14-18, 12/22-23 = 19-20
     # -> Tue 2025-12-23.
-    Case("US-thanksgiving", US, date(2025, 11, 24), date(2025, 12, 23), (date(2025, 11, 27),)),
+    Case(
+        "US-thanksgiving",
+        US,
+        received_on=date(2025, 11, 24),
+        due_on=date(2025, 12, 23),
+        skipped=(date(2025, 11, 27),),
+    ),
     # --- CA: 10 calendar days, rolled past judicial holidays (CCP §§ 12a, 135) ----------------
     # Sat 2026-03-21 + 10 = Tue 3/31 Cesar Chavez Day (Gov. Code § 6700) -> Wed 2026-04-01.
-    Case("CA-cesar-chavez", CA, date(2026, 3, 21), date(2026, 4, 1), (date(2026, 3, 31),)),
+    Case(
+        "CA-cesar-chavez",
+        CA,
+        received_on=date(2026, 3, 21),
+        due_on=date(2026, 4, 1),
+        skipped=(date(2026, 3, 31),),
+    ),
     # Tue 2025-11-18 + 10 = Fri 11/28, day after Thanksgiving (a judicial holiday by CCP § 135)
     # -> Sat, Sun -> Mon 2025-12-01. Thanksgiving 11/27 is inside the window but calendar
     # counting does not skip it.
-    Case("CA-day-after-thanksgiving", CA, date(2025, 11, 18), date(2025, 12, 1),
-         (date(2025, 11, 28),)),
+    Case(
+        "CA-day-after-thanksgiving",
+        CA,
+        received_on=date(2025, 11, 18),
+        due_on=date(2025, 12, 1),
+        skipped=(date(2025, 11, 28),),
+    ),
     # Tue 2027-02-02 + 10 = Fri 2/12 Lincoln Day (Gov. Code § 6700; judicial holiday, not in the
     # `holidays` package, added by the engine) -> Sat, Sun -> Mon 2/15 Presidents' Day
     # -> Tue 2027-02-16.
-    Case("CA-lincoln-day", CA, date(2027, 2, 2), date(2027, 2, 16),
-         (date(2027, 2, 12), date(2027, 2, 15))),
+    Case(
+        "CA-lincoln-day",
+        CA,
+        received_on=date(2027, 2, 2),
+        due_on=date(2027, 2, 16),
+        skipped=(date(2027, 2, 12), date(2027, 2, 15)),
+    ),
     # --- NY: acknowledge within 5 business days (Gen. Constr. Law § 24 holidays) ---------------
     # Mon 2026-02-09: 2/10-11 = 1-2, skip Thu 2/12 Lincoln's Birthday, Fri 2/13 = 3,
     # skip Mon 2/16 Washington's Birthday, 2/17-18 = 4-5 -> ack Wed 2026-02-18.
     # Follow-up reminder: 2/9 + 30 = Wed 2026-03-11.
-    Case("NY-lincoln-washington", NY, date(2026, 2, 9), date(2026, 3, 11),
-         (date(2026, 2, 12), date(2026, 2, 16)), ack_due_on=date(2026, 2, 18)),
+    Case(
+        "NY-lincoln-washington",
+        NY,
+        received_on=date(2026, 2, 9),
+        due_on=date(2026, 3, 11),
+        skipped=(date(2026, 2, 12), date(2026, 2, 16)),
+        ack_due_on=date(2026, 2, 18),
+    ),
     # Mon 2026-06-29: 6/30, 7/1, 7/2 = 1-3, Fri 7/3 = 4 (July 4 is a Saturday and § 24 moves
     # only Sunday holidays; the package's Friday "observed" day is removed), Mon 7/6 = 5
     # -> ack Mon 2026-07-06. Follow-up: 6/29 + 30 = Wed 2026-07-29.
-    Case("NY-saturday-july4-not-moved", NY, date(2026, 6, 29), date(2026, 7, 29), (),
-         ack_due_on=date(2026, 7, 6)),
+    Case(
+        "NY-saturday-july4-not-moved",
+        NY,
+        received_on=date(2026, 6, 29),
+        due_on=date(2026, 7, 29),
+        skipped=(),
+        ack_due_on=date(2026, 7, 6),
+    ),
     # --- TX: 10 business days; § 552.0031 excludes § 662.003(a),(b) holidays -----------------
     # Mon 2025-11-24: 11/25-26 = 1-2, skip Thu 11/27 Thanksgiving and Fri 11/28 (state holiday,
     # § 662.003(b)), 12/1-5 = 3-7, 12/8-10 = 8-10 -> Wed 2025-12-10.
-    Case("TX-thanksgiving", TX, date(2025, 11, 24), date(2025, 12, 10),
-         (date(2025, 11, 27), date(2025, 11, 28))),
+    Case(
+        "TX-thanksgiving",
+        TX,
+        received_on=date(2025, 11, 24),
+        due_on=date(2025, 12, 10),
+        skipped=(date(2025, 11, 27), date(2025, 11, 28)),
+    ),
     # Wed 2025-12-17: 12/18-19 = 1-2, 12/22-23 = 3-4, skip 12/24, 12/25, 12/26 (all
     # § 662.003), 12/29-31 = 5-7, skip Thu 1/1, Fri 1/2 = 8, 1/5-6 = 9-10 -> Tue 2026-01-06.
-    Case("TX-christmas", TX, date(2025, 12, 17), date(2026, 1, 6),
-         (date(2025, 12, 24), date(2025, 12, 25), date(2025, 12, 26), date(2026, 1, 1))),
+    Case(
+        "TX-christmas",
+        TX,
+        received_on=date(2025, 12, 17),
+        due_on=date(2026, 1, 6),
+        skipped=(date(2025, 12, 24), date(2025, 12, 25), date(2025, 12, 26), date(2026, 1, 1)),
+    ),
     # Mon 2026-03-30: Tue 3/31 Cesar Chavez Day and Fri 4/3 Good Friday are only *optional*
     # holidays (§ 662.003(c)), so they are business days: 3/31-4/3 = 1-4, 4/6-10 = 5-9,
     # 4/13 = 10 -> Mon 2026-04-13. (The `holidays` package lists both as public: corrected.)
-    Case("TX-optional-holidays-count", TX, date(2026, 3, 30), date(2026, 4, 13), ()),
+    Case(
+        "TX-optional-holidays-count",
+        TX,
+        received_on=date(2026, 3, 30),
+        due_on=date(2026, 4, 13),
+        skipped=(),
+    ),
     # --- FL: no deadline ("promptly"); 30-day follow-up reminder only ------------------------
     # Tue 2025-10-28 + 30 = Thu 11/27 Thanksgiving -> Fri 11/28 (paid holiday, Fla. Stat.
     # § 110.117) -> Sat, Sun -> Mon 2025-12-01.
-    Case("FL-follow-up", FL, date(2025, 10, 28), date(2025, 12, 1),
-         (date(2025, 11, 27), date(2025, 11, 28))),
+    Case(
+        "FL-follow-up",
+        FL,
+        received_on=date(2025, 10, 28),
+        due_on=date(2025, 12, 1),
+        skipped=(date(2025, 11, 27), date(2025, 11, 28)),
+    ),
     # --- IL: 5 business days + 5 -------------------------------------------------------------
     # Thu 2026-02-26: Fri 2/27 = 1, skip Mon 3/2 Casimir Pulaski Day (5 ILCS 490/25),
     # 3/3-6 = 2-5 -> Fri 2026-03-06.
-    Case("IL-pulaski", IL, date(2026, 2, 26), date(2026, 3, 6), (date(2026, 3, 2),)),
+    Case(
+        "IL-pulaski",
+        IL,
+        received_on=date(2026, 2, 26),
+        due_on=date(2026, 3, 6),
+        skipped=(date(2026, 3, 2),),
+    ),
     # Same request, extended 5 business days on 3/4: from 3/6, 3/9-13 = 1-5 -> Fri 2026-03-13.
-    Case("IL-pulaski-extended", IL, date(2026, 2, 26), date(2026, 3, 13), (date(2026, 3, 2),),
-         events=ext(date(2026, 3, 4), 5)),
+    Case(
+        "IL-pulaski-extended",
+        IL,
+        received_on=date(2026, 2, 26),
+        due_on=date(2026, 3, 13),
+        skipped=(date(2026, 3, 2),),
+        events=ext(date(2026, 3, 4), 5),
+    ),
     # --- PA: 5 business days -----------------------------------------------------------------
     # Tue 2025-11-25: Wed 11/26 = 1, skip Thu 11/27 Thanksgiving and Fri 11/28 (Commonwealth
     # offices close the day after Thanksgiving), 12/1-4 = 2-5 -> Thu 2025-12-04.
-    Case("PA-thanksgiving", PA, date(2025, 11, 25), date(2025, 12, 4),
-         (date(2025, 11, 27), date(2025, 11, 28))),
+    Case(
+        "PA-thanksgiving",
+        PA,
+        received_on=date(2025, 11, 25),
+        due_on=date(2025, 12, 4),
+        skipped=(date(2025, 11, 27), date(2025, 11, 28)),
+    ),
     # --- MI: 5 business days + 10 ------------------------------------------------------------
     # Wed 2026-05-20: 5/21-22 = 1-2, skip Mon 5/25 Memorial Day, 5/26-28 = 3-5 -> Thu 2026-05-28.
-    Case("MI-memorial", MI, date(2026, 5, 20), date(2026, 5, 28), (date(2026, 5, 25),)),
+    Case(
+        "MI-memorial",
+        MI,
+        received_on=date(2026, 5, 20),
+        due_on=date(2026, 5, 28),
+        skipped=(date(2026, 5, 25),),
+    ),
     # Extended 10 business days on 5/27: from 5/28, Fri 5/29 = 1, 6/1-5 = 2-6, 6/8-11 = 7-10
     # -> Thu 2026-06-11.
-    Case("MI-memorial-extended", MI, date(2026, 5, 20), date(2026, 6, 11), (date(2026, 5, 25),),
-         events=ext(date(2026, 5, 27), 10)),
+    Case(
+        "MI-memorial-extended",
+        MI,
+        received_on=date(2026, 5, 20),
+        due_on=date(2026, 6, 11),
+        skipped=(date(2026, 5, 25),),
+        events=ext(date(2026, 5, 27), 10),
+    ),
     # --- NJ: 7 business days -----------------------------------------------------------------
     # Mon 2026-03-30: 3/31-4/2 = 1-3, skip Fri 4/3 Good Friday (NJ state holiday), 4/6-9 = 4-7
     # -> Thu 2026-04-09.
-    Case("NJ-good-friday", NJ, date(2026, 3, 30), date(2026, 4, 9), (date(2026, 4, 3),)),
+    Case(
+        "NJ-good-friday",
+        NJ,
+        received_on=date(2026, 3, 30),
+        due_on=date(2026, 4, 9),
+        skipped=(date(2026, 4, 3),),
+    ),
     # --- GA: 3 business days -----------------------------------------------------------------
     # Wed 2025-11-26: skip Thu 11/27 Thanksgiving and Fri 11/28 (state holiday), 12/1-3 = 1-3
     # -> Wed 2025-12-03.
-    Case("GA-thanksgiving", GA, date(2025, 11, 26), date(2025, 12, 3),
-         (date(2025, 11, 27), date(2025, 11, 28))),
+    Case(
+        "GA-thanksgiving",
+        GA,
+        received_on=date(2025, 11, 26),
+        due_on=date(2025, 12, 3),
+        skipped=(date(2025, 11, 27), date(2025, 11, 28)),
+    ),
     # --- VA: 5 business days -----------------------------------------------------------------
     # Thu 2025-10-09: Fri 10/10 = 1, skip Mon 10/13 Indigenous Peoples' Day (Va. Code
     # § 2.2-3300), 10/14-17 = 2-5 -> Fri 2025-10-17.
-    Case("VA-indigenous-peoples", VA, date(2025, 10, 9), date(2025, 10, 17),
-         (date(2025, 10, 13),)),
+    Case(
+        "VA-indigenous-peoples",
+        VA,
+        received_on=date(2025, 10, 9),
+        due_on=date(2025, 10, 17),
+        skipped=(date(2025, 10, 13),),
+    ),
     # --- WA: 5 business days -----------------------------------------------------------------
     # Mon 2025-11-24: 11/25-26 = 1-2, skip Thu 11/27 Thanksgiving and Fri 11/28 Native American
     # Heritage Day (RCW 1.16.050), 12/1-3 = 3-5 -> Wed 2025-12-03.
-    Case("WA-thanksgiving", WA, date(2025, 11, 24), date(2025, 12, 3),
-         (date(2025, 11, 27), date(2025, 11, 28))),
+    Case(
+        "WA-thanksgiving",
+        WA,
+        received_on=date(2025, 11, 24),
+        due_on=date(2025, 12, 3),
+        skipped=(date(2025, 11, 27), date(2025, 11, 28)),
+    ),
     # --- CO: 3 working days + 7 --------------------------------------------------------------
     # Thu 2025-10-02: Fri 10/3 = 1, skip Mon 10/6 Frances Xavier Cabrini Day (C.R.S. 24-11-101),
     # 10/7-8 = 2-3 -> Wed 2025-10-08.
-    Case("CO-cabrini", CO, date(2025, 10, 2), date(2025, 10, 8), (date(2025, 10, 6),)),
+    Case(
+        "CO-cabrini",
+        CO,
+        received_on=date(2025, 10, 2),
+        due_on=date(2025, 10, 8),
+        skipped=(date(2025, 10, 6),),
+    ),
     # Extended 7 working days on 10/7: from 10/8, 10/9-10 = 1-2, Mon 10/13 (Columbus Day is no
     # longer a Colorado holiday since Cabrini Day replaced it in 2020) = 3, 10/14-17 = 4-7
     # -> Fri 2025-10-17.
-    Case("CO-cabrini-extended", CO, date(2025, 10, 2), date(2025, 10, 17), (date(2025, 10, 6),),
-         events=ext(date(2025, 10, 7), 7)),
+    Case(
+        "CO-cabrini-extended",
+        CO,
+        received_on=date(2025, 10, 2),
+        due_on=date(2025, 10, 17),
+        skipped=(date(2025, 10, 6),),
+        events=ext(date(2025, 10, 7), 7),
+    ),
     # --- OR: acknowledge within 5 business days ----------------------------------------------
     # Thu 2026-02-12: Fri 2/13 = 1, skip Mon 2/16 Presidents Day (ORS 187.010), 2/17-20 = 2-5
     # -> ack Fri 2026-02-20. Follow-up: 2/12 + 30 = Sat 3/14 -> Mon 2026-03-16.
-    Case("OR-presidents", OR, date(2026, 2, 12), date(2026, 3, 16), (date(2026, 2, 16),),
-         ack_due_on=date(2026, 2, 20)),
+    Case(
+        "OR-presidents",
+        OR,
+        received_on=date(2026, 2, 12),
+        due_on=date(2026, 3, 16),
+        skipped=(date(2026, 2, 16),),
+        ack_due_on=date(2026, 2, 20),
+    ),
     # --- MA: 10 business days ----------------------------------------------------------------
     # Wed 2026-04-15: 4/16-17 = 1-2, skip Mon 4/20 Patriots' Day (G.L. c. 4, § 7, cl. 18),
     # 4/21-24 = 3-6, 4/27-30 = 7-10 -> Thu 2026-04-30.
-    Case("MA-patriots", MA, date(2026, 4, 15), date(2026, 4, 30), (date(2026, 4, 20),)),
+    Case(
+        "MA-patriots",
+        MA,
+        received_on=date(2026, 4, 15),
+        due_on=date(2026, 4, 30),
+        skipped=(date(2026, 4, 20),),
+    ),
     # Mon 2026-06-29: July 4 is a Saturday and Massachusetts moves only Sunday holidays, so
     # Fri 7/3 is a business day: 6/30-7/3 = 1-4, 7/6-10 = 5-9, 7/13 = 10 -> Mon 2026-07-13.
-    Case("MA-saturday-july4-not-moved", MA, date(2026, 6, 29), date(2026, 7, 13), ()),
+    Case(
+        "MA-saturday-july4-not-moved",
+        MA,
+        received_on=date(2026, 6, 29),
+        due_on=date(2026, 7, 13),
+        skipped=(),
+    ),
     # --- AK: 10 working days -----------------------------------------------------------------
     # Wed 2026-03-25: 3/26-27 = 1-2, skip Mon 3/30 Seward's Day (AS 44.12.010(a)(4)),
     # 3/31-4/3 = 3-6 (Good Friday is not an Alaska holiday), 4/6-9 = 7-10 -> Thu 2026-04-09.
-    Case("AK-sewards-day", AK, date(2026, 3, 25), date(2026, 4, 9), (date(2026, 3, 30),)),
+    Case(
+        "AK-sewards-day",
+        AK,
+        received_on=date(2026, 3, 25),
+        due_on=date(2026, 4, 9),
+        skipped=(date(2026, 3, 30),),
+    ),
     # --- KY: 5 business days -----------------------------------------------------------------
     # Thu 2026-05-21: Fri 5/22 = 1, skip Mon 5/25 Memorial Day (KRS 2.110), 5/26-29 = 2-5
     # -> Fri 2026-05-29.
-    Case("KY-memorial", KY, date(2026, 5, 21), date(2026, 5, 29), (date(2026, 5, 25),)),
+    Case(
+        "KY-memorial",
+        KY,
+        received_on=date(2026, 5, 21),
+        due_on=date(2026, 5, 29),
+        skipped=(date(2026, 5, 25),),
+    ),
     # --- DC: 15 business days ----------------------------------------------------------------
     # Wed 2026-04-08: 4/9-10 = 1-2, 4/13-15 = 3-5, skip Thu 4/16 DC Emancipation Day
     # (D.C. Code § 1-612.02), Fri 4/17 = 6, 4/20-24 = 7-11 (Patriots' Day is not a DC
     # holiday), 4/27-30 = 12-15 -> Thu 2026-04-30.
-    Case("DC-emancipation", DC, date(2026, 4, 8), date(2026, 4, 30), (date(2026, 4, 16),)),
+    Case(
+        "DC-emancipation",
+        DC,
+        received_on=date(2026, 4, 8),
+        due_on=date(2026, 4, 30),
+        skipped=(date(2026, 4, 16),),
+    ),
     # --- AL: acknowledge within 10 calendar days ---------------------------------------------
     # Mon 2025-11-17 + 10 = Thu 11/27 Thanksgiving -> Fri 11/28, which is not an Alabama state
     # holiday (Ala. Code § 1-3-8) -> ack Fri 2025-11-28 (Ala. Code § 1-1-4 excludes a last day
     # that is a holiday). Follow-up: 11/17 + 30 = Wed 2025-12-17.
-    Case("AL-thanksgiving", AL, date(2025, 11, 17), date(2025, 12, 17), (date(2025, 11, 27),),
-         ack_due_on=date(2025, 11, 28)),
+    Case(
+        "AL-thanksgiving",
+        AL,
+        received_on=date(2025, 11, 17),
+        due_on=date(2025, 12, 17),
+        skipped=(date(2025, 11, 27),),
+        ack_due_on=date(2025, 11, 28),
+    ),
 )
 
 
@@ -226,5 +390,7 @@ def test_every_window_contains_a_package_holiday(case: Case) -> None:
     package = holidays.country_holidays(
         "US", subdiv=subdiv, years=range(case.received_on.year, last.year + 1)
     )
-    window = (case.received_on + timedelta(days=i) for i in range(1, (last - case.received_on).days + 1))
+    window = (
+        case.received_on + timedelta(days=i) for i in range(1, (last - case.received_on).days + 1)
+    )
     assert any(day in package for day in window)

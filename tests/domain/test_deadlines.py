@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from foiatrack.domain.jurisdictions.deadlines import (
@@ -109,7 +109,9 @@ def event_lists(draw: st.DrawFn, received_on: date, *, dated_targets: bool) -> l
 
 @PROPERTY
 @given(rule=rules(day_types=(B, C, N)), received_on=dates, data=st.data())
-def test_due_date_never_before_receipt(rule: DeadlineRule, received_on: date, data: st.DataObject) -> None:
+def test_due_date_never_before_receipt(
+    rule: DeadlineRule, received_on: date, data: st.DataObject
+) -> None:
     events = data.draw(event_lists(received_on, dated_targets=True))
     today = data.draw(st.one_of(st.none(), dates))
     result = compute_due_date(rule, received_on, events, today=today)
@@ -175,6 +177,7 @@ def test_toll_moves_business_deadline_by_exactly_the_tolled_business_days(
 ) -> None:
     calendar = cal(rule.jurisdiction)
     base = compute_due_date(rule, received_on).due_on
+    assume(base > received_on)  # a 1-day count that includes the receipt day ends on it
     start = received_on + timedelta(days=data.draw(st.integers(0, (base - received_on).days - 1)))
     end = start + timedelta(days=data.draw(st.integers(0, 60)))
     tolled_days = business_days_in(start, end, calendar)
@@ -644,9 +647,7 @@ def test_add_business_days_rejects_negative() -> None:
 
 
 def test_datetimes_are_rejected() -> None:
-    from datetime import datetime
-
-    with pytest.raises(TypeError, match="datetime.date"):
+    with pytest.raises(TypeError, match=r"datetime\.date"):
         compute_due_date(US, datetime(2026, 3, 2, 9, 30))
 
 

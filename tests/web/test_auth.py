@@ -12,18 +12,33 @@ from foiatrack.domain.accounts.models import Role, User
 from tests.conftest import TEST_PASSWORD, csrf_token
 
 
-def _login(client: FlaskClient, email: str, password: str, **extra: str):  # noqa: ANN202
-    return client.post("/auth/login", data={"email": email, "password": password,
-                                            "csrf_token": csrf_token(client, "/auth/login"),
-                                            **extra})
+def _login(client: FlaskClient, email: str, password: str, **extra: str):
+    return client.post(
+        "/auth/login",
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": csrf_token(client, "/auth/login"),
+            **extra,
+        },
+    )
 
 
 def _page_urls(app: Flask) -> list[str]:
     """Every GET page without URL parameters, plus one of each kind with an id."""
-    urls = [rule.rule for rule in app.url_map.iter_rules()
-            if "GET" in (rule.methods or ()) and not rule.arguments]
-    return [*urls, "/agencies/1", "/requests/1", "/campaigns/1", "/admin/users/1",
-            "/agencies/1/edit"]
+    urls = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and not rule.arguments
+    ]
+    return [
+        *urls,
+        "/agencies/1",
+        "/requests/1",
+        "/campaigns/1",
+        "/admin/users/1",
+        "/agencies/1/edit",
+    ]
 
 
 def test_every_page_requires_login(app: Flask, client: FlaskClient) -> None:
@@ -68,14 +83,24 @@ def test_unknown_user_gets_the_same_message(client: FlaskClient) -> None:
 
 def test_login_follows_only_local_next(client: FlaskClient, make_user: Callable[..., User]) -> None:
     user = make_user(Role.VIEWER)
-    response = client.post("/auth/login?next=//evil.example/x", data={
-        "email": user.email, "password": TEST_PASSWORD,
-        "csrf_token": csrf_token(client, "/auth/login")})
+    response = client.post(
+        "/auth/login?next=//evil.example/x",
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(client, "/auth/login"),
+        },
+    )
     assert response.headers["Location"] == "/"
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
-    response = client.post("/auth/login?next=/agencies/", data={
-        "email": user.email, "password": TEST_PASSWORD,
-        "csrf_token": csrf_token(client, "/auth/login")})
+    response = client.post(
+        "/auth/login?next=/agencies/",
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(client, "/auth/login"),
+        },
+    )
     assert response.headers["Location"] == "/agencies/"
 
 
@@ -87,11 +112,13 @@ def test_missing_csrf_token_is_refused(client: FlaskClient, make_user: Callable[
     assert client.get("/").status_code == 302
 
 
-def test_missing_csrf_token_on_a_logged_in_form(client: FlaskClient,
-                                                login_as: Callable[[Role], User]) -> None:
+def test_missing_csrf_token_on_a_logged_in_form(
+    client: FlaskClient, login_as: Callable[[Role], User]
+) -> None:
     login_as(Role.EDITOR)
-    response = client.post("/agencies/new", data={"name": "Forged PD", "state": "MI",
-                                                  "kind": "police"})
+    response = client.post(
+        "/agencies/new", data={"name": "Forged PD", "state": "MI", "kind": "police"}
+    )
     assert response.status_code == 400
     assert "Forged PD" not in client.get("/agencies/?q=Forged").get_data(as_text=True)
 
@@ -120,8 +147,11 @@ def test_session_cookie_flags(app: Flask, make_user: Callable[..., User]) -> Non
     client = app.test_client()
     user = make_user(Role.VIEWER)
     token = csrf_token(client, "/auth/login")
-    response = client.post("/auth/login", base_url="https://localhost", data={
-        "email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/auth/login",
+        base_url="https://localhost",
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -129,13 +159,23 @@ def test_session_cookie_flags(app: Flask, make_user: Callable[..., User]) -> Non
 def test_change_own_password(client: FlaskClient, login_as: Callable[[Role], User]) -> None:
     user = login_as(Role.VIEWER)
     token = csrf_token(client, "/auth/account")
-    bad = client.post("/auth/account", data={"current_password": "nope nope nope",
-                                              "new_password": "another long password",
-                                              "csrf_token": token})
+    bad = client.post(
+        "/auth/account",
+        data={
+            "current_password": "nope nope nope",
+            "new_password": "another long password",
+            "csrf_token": token,
+        },
+    )
     assert bad.status_code == 400 and "not your current password" in bad.get_data(as_text=True)
-    ok = client.post("/auth/account", data={"current_password": TEST_PASSWORD,
-                                             "new_password": "another long password",
-                                             "csrf_token": token})
+    ok = client.post(
+        "/auth/account",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "another long password",
+            "csrf_token": token,
+        },
+    )
     assert ok.status_code == 302
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
     assert _login(client, user.email, "another long password").status_code == 302

@@ -13,8 +13,18 @@ from foiatrack.extensions import db
 from tests.conftest import csrf_token
 from tests.factories import make_agency, make_campaign, make_request
 
-READ_PAGES = ["/", "/campaigns/", "/campaigns/1", "/requests/", "/requests/1", "/inbox/",
-              "/documents/", "/agencies/", "/agencies/1", "/auth/account"]
+READ_PAGES = [
+    "/",
+    "/campaigns/",
+    "/campaigns/1",
+    "/requests/",
+    "/requests/1",
+    "/inbox/",
+    "/documents/",
+    "/agencies/",
+    "/agencies/1",
+    "/auth/account",
+]
 WRITES = [
     ("/agencies/new", {"name": "Forged PD", "state": "MI", "kind": "police"}),
     ("/agencies/1/edit", {"name": "Renamed PD", "state": "MI", "kind": "police"}),
@@ -35,7 +45,8 @@ def data(app: Flask) -> None:
 
 @pytest.mark.usefixtures("data")
 def test_viewer_reads_every_page_without_edit_controls(
-        client: FlaskClient, login_as: Callable[[Role], User]) -> None:
+    client: FlaskClient, login_as: Callable[[Role], User]
+) -> None:
     login_as(Role.VIEWER)
     for path in READ_PAGES:
         response = client.get(path)
@@ -48,8 +59,9 @@ def test_viewer_reads_every_page_without_edit_controls(
 
 @pytest.mark.usefixtures("data")
 @pytest.mark.parametrize(("path", "form"), WRITES)
-def test_viewer_cannot_change_anything(client: FlaskClient, login_as: Callable[[Role], User],
-                                       path: str, form: dict[str, str]) -> None:
+def test_viewer_cannot_change_anything(
+    client: FlaskClient, login_as: Callable[[Role], User], path: str, form: dict[str, str]
+) -> None:
     login_as(Role.VIEWER)
     response = client.post(path, data={**form, "csrf_token": csrf_token(client, "/")})
     assert response.status_code == 403
@@ -58,14 +70,17 @@ def test_viewer_cannot_change_anything(client: FlaskClient, login_as: Callable[[
 
 
 @pytest.mark.usefixtures("data")
-def test_editor_sees_edit_controls_but_not_admin(client: FlaskClient,
-                                                 login_as: Callable[[Role], User]) -> None:
+def test_editor_sees_edit_controls_but_not_admin(
+    client: FlaskClient, login_as: Callable[[Role], User]
+) -> None:
     login_as(Role.EDITOR)
     assert "Add an agency" in client.get("/agencies/").get_data(as_text=True)
     assert "Add note" in client.get("/requests/1").get_data(as_text=True)
     assert client.get("/admin/").status_code == 403
-    response = client.post("/admin/users", data={"email": "x@example.org", "role": "admin",
-                                                 "csrf_token": csrf_token(client, "/")})
+    response = client.post(
+        "/admin/users",
+        data={"email": "x@example.org", "role": "admin", "csrf_token": csrf_token(client, "/")},
+    )
     assert response.status_code == 403
 
 
@@ -76,8 +91,9 @@ def test_admin_reaches_admin(client: FlaskClient, login_as: Callable[[Role], Use
     assert ">Admin<" in client.get("/").get_data(as_text=True)
 
 
-def test_deactivated_user_is_logged_out(app: Flask, client: FlaskClient,
-                                        login_as: Callable[[Role], User]) -> None:
+def test_deactivated_user_is_logged_out(
+    app: Flask, client: FlaskClient, login_as: Callable[[Role], User]
+) -> None:
     user = login_as(Role.EDITOR)
     with app.app_context():
         db.session.get(User, user.id).is_active = False

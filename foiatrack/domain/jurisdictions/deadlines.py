@@ -372,7 +372,7 @@ def _calendar_for(jurisdiction: str) -> HolidayCalendar:
 
 
 def add_business_days(start: date, n: int, calendar: HolidayCalendar) -> tuple[date, list[date]]:
-    """Return the date n business days after start (start not counted) and weekday holidays skipped."""
+    """Return the date n business days after start (not counted) and weekday holidays skipped."""
     if not _is_int(n) or n < 0:
         raise ValueError(f"add_business_days needs a whole number n >= 0, got {n!r}")
     day = start
@@ -410,6 +410,15 @@ def _describe_holidays(days: Sequence[date], calendar: HolidayCalendar) -> str:
 
 
 @dataclass
+class _Clock:
+    raw: date  # calendar rules: before rolling forward, so later additions count from here
+    due: date
+    extension_used: int = 0
+    toll_since: date | None = None
+    due_when_tolled: date | None = None
+
+
+@dataclass
 class _Work:
     """Mutable scratch state while one due date is computed."""
 
@@ -436,10 +445,7 @@ class _Work:
                 passed.append(target)
             target += _ONE_DAY
         self.skipped.update(passed)
-        if passed:
-            reason = f"holiday ({_describe_holidays(passed, self.calendar)})"
-        else:
-            reason = "weekend"
+        reason = f"holiday ({_describe_holidays(passed, self.calendar)})" if passed else "weekend"
         self.step(
             f"{_iso(day)} falls on a {reason}; moved to the next business day, {_iso(target)}.",
             target,
@@ -449,6 +455,14 @@ class _Work:
     def roll_clock(self, day: date) -> date:
         # Follow-up reminders (days=None) always land on a business day.
         return self.roll(day, enabled=self.rule.days is None or self.rule.rolls_forward)
+
+    def push(self, clock: _Clock, n: int) -> None:
+        """Move the clock n more days in the working unit."""
+        # Calendar periods grow from their unrolled last day (the roll is re-applied after);
+        # business days count on from the effective due date.
+        base = clock.due if self.unit is DayType.BUSINESS else clock.raw
+        clock.raw, _ = self.add(base, n)
+        clock.due = max(clock.due, self.roll_clock(clock.raw))
 
     def add(self, base: date, n: int) -> tuple[date, list[date]]:
         """n more days in the working unit after base (no rolling)."""
@@ -493,15 +507,6 @@ def _count_period(
 # --------------------------------------------------------------------------------------------
 # Events
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Clock:
-    raw: date  # calendar rules: before rolling forward, so later additions count from here
-    due: date
-    extension_used: int = 0
-    toll_since: date | None = None
-    due_when_tolled: date | None = None
 
 
 def _warn_extension(work: _Work, clock: _Clock) -> None:
@@ -550,8 +555,7 @@ def _apply_toll(work: _Work, clock: _Clock, resumed: date, *, still_stopped: boo
         )
         return
     before = clock.due
-    clock.raw, _ = work.add(clock.raw, elapsed)
-    clock.due = work.roll_clock(clock.raw)
+    work.push(clock, elapsed)
     work.step(
         f"Clock stopped {started.isoformat()} to {resumed.isoformat()} (requester owed a fee or "
         f"clarification): {elapsed} {unit_word} days added; due date moves from "
@@ -567,9 +571,7 @@ def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
     if kind is ClockEventKind.EXTENSION_DAYS:
         assert event.days is not None  # checked in ClockEvent.__post_init__
         before = clock.due
-        clock.raw, _ = work.add(clock.raw, event.days)
-        # max(): an extension counted from the unrolled date can never land before today's due.
-        clock.due = max(before, work.roll_clock(clock.raw))
+        work.push(clock, event.days)
         clock.extension_used += event.days
         work.step(
             f"On {event.on.isoformat()} the agency extended by {event.days} {unit_word} days"
@@ -688,7 +690,7 @@ def compute_due_date(
         _apply_event(work, clock, event)
 
     if clock.toll_since is not None:
-        resumed = max(today if today is not None else received_on, clock.toll_since)
+        resumed = clock.toll_since
         _apply_toll(work, clock, resumed, still_stopped=True)
 
     kind = "Reminder" if rule.days is None else "Due"
