@@ -27,12 +27,19 @@ def test_gunicorn_serves_the_app(database_url: str, tmp_path: Path) -> None:
     instance = tmp_path / "instance"
     ensure_instance(instance)
     port = _free_port()
-    env = {**os.environ, "FOIATRACK_INSTANCE_PATH": str(instance),
-           "FOIATRACK_SQLALCHEMY_DATABASE_URI": database_url}
+    env = {
+        **os.environ,
+        "FOIATRACK_INSTANCE_PATH": str(instance),
+        "FOIATRACK_SQLALCHEMY_DATABASE_URI": database_url,
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
         [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -651,6 +651,11 @@ def test_datetimes_are_rejected() -> None:
         compute_due_date(US, datetime(2026, 3, 2, 9, 30))
 
 
+def test_non_event_items_are_rejected() -> None:
+    with pytest.raises(TypeError, match="ClockEvent"):
+        compute_due_date(US, MARCH_2, [("toll_start", MARCH_2)])  # type: ignore[list-item]
+
+
 def test_result_is_frozen() -> None:
     result = compute_due_date(US, MARCH_2)
     assert isinstance(result, DueDate)

@@ -243,6 +243,11 @@ class _Correction:
         return True
 
 
+# Only disagreements checked against the statute text are corrected here. Known but unverified
+# differences are left as the package has them: KY (package has all of Good Friday, no Christmas
+# Eve), CO (Cesar Chavez Day may be commemorative only), MI (Christmas Eve / New Year's Eve are
+# office closures, not MCL 435.101 legal holidays), CA Diwali from 2026 (AB 268) and California's
+# Saturday-to-Friday judicial observance (CCP § 135 leaves it to the Judicial Council).
 _CORRECTIONS: Mapping[str, _Correction] = MappingProxyType(
     {
         "AK": _Correction(
@@ -338,7 +343,7 @@ class HolidayCalendar:
             if names:
                 table[day] = names
         if fix is not None and fix.extra is not None:
-            for day, name in fix.extra(year):
+            for day, name in fix.extra(year):  # noqa: S610 - not Django
                 if day.year == year and fix.keeps(day, name):
                     table.setdefault(day, []).append(name)
         return MappingProxyType({day: tuple(names) for day, names in sorted(table.items())})
@@ -529,7 +534,8 @@ def _warn_extension(work: _Work, clock: _Clock) -> None:
 def _apply_toll(work: _Work, clock: _Clock, resumed: date, *, still_stopped: bool) -> None:
     started = clock.toll_since
     due_then = clock.due_when_tolled
-    assert started is not None and due_then is not None  # set together on TOLL_START
+    if started is None or due_then is None:  # set together on TOLL_START
+        raise RuntimeError("toll state is inconsistent")
     clock.toll_since = None
     clock.due_when_tolled = None
     if still_stopped:
@@ -564,24 +570,29 @@ def _apply_toll(work: _Work, clock: _Clock, resumed: date, *, still_stopped: boo
     )
 
 
+def _required_date(event: ClockEvent) -> date:
+    if event.to_date is None:  # ClockEvent.__post_init__ already refuses this
+        raise ValueError(f"{event.kind} needs to_date")
+    return event.to_date
+
+
 def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
     note = f" ({event.note})" if event.note else ""
     unit_word = "business" if work.unit is DayType.BUSINESS else "calendar"
     kind = event.kind
     if kind is ClockEventKind.EXTENSION_DAYS:
-        assert event.days is not None  # checked in ClockEvent.__post_init__
+        days = event.days or 0  # positive: checked in ClockEvent.__post_init__
         before = clock.due
-        work.push(clock, event.days)
-        clock.extension_used += event.days
+        work.push(clock, days)
+        clock.extension_used += days
         work.step(
-            f"On {event.on.isoformat()} the agency extended by {event.days} {unit_word} days"
+            f"On {event.on.isoformat()} the agency extended by {days} {unit_word} days"
             f"{note}: due date moves from {before.isoformat()} to {_iso(clock.due)}.",
             clock.due,
         )
         _warn_extension(work, clock)
     elif kind is ClockEventKind.EXTENSION_TO_DATE:
-        assert event.to_date is not None
-        target = event.to_date
+        target = _required_date(event)
         if target <= clock.due:
             work.step(
                 f"On {event.on.isoformat()} the agency named {target.isoformat()}{note}, which is "
@@ -615,13 +626,13 @@ def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
             )
         _apply_toll(work, clock, event.on, still_stopped=False)
     else:  # OVERRIDE_DATE
-        assert event.to_date is not None
+        target = _required_date(event)
         before = clock.due
-        clock.raw = clock.due = event.to_date
+        clock.raw = clock.due = target
         work.step(
-            f"On {event.on.isoformat()} the due date was set to {_iso(event.to_date)}{note} "
+            f"On {event.on.isoformat()} the due date was set to {_iso(target)}{note} "
             f"(negotiated or overridden; was {before.isoformat()}).",
-            event.to_date,
+            target,
         )
 
 
@@ -669,10 +680,11 @@ def compute_due_date(
         )
         clock = _Clock(raw=raw, due=due)
 
-    # Same-day events keep the order the caller gave them (sorted() is stable).
-    for event in sorted(events, key=lambda e: e.on):
+    for event in events:
         if not isinstance(event, ClockEvent):
             raise TypeError(f"events must be ClockEvent instances, got {type(event).__name__}")
+    # Same-day events keep the order the caller gave them (sorted() is stable).
+    for event in sorted(events, key=lambda e: e.on):
         if event.on < received_on:
             raise ValueError(
                 f"{event.kind} on {event.on} is dated before the request was received "
@@ -690,7 +702,7 @@ def compute_due_date(
         _apply_event(work, clock, event)
 
     if clock.toll_since is not None:
-        resumed = clock.toll_since
+        resumed = max(today if today is not None else received_on, clock.toll_since)
         _apply_toll(work, clock, resumed, still_stopped=True)
 
     kind = "Reminder" if rule.days is None else "Due"
