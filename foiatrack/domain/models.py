@@ -6,8 +6,12 @@ from foiatrack.domain.jurisdictions.models import Jurisdiction
 from foiatrack.domain.requests.models import (
     Campaign,
     EventKind,
+    Fee,
+    FeeStatus,
     RecordsRequest,
     RequestEvent,
+    RequestReference,
+    RequestTag,
     Status,
 )
 
@@ -16,9 +20,13 @@ __all__ = [
     "AgencyKind",
     "Campaign",
     "EventKind",
+    "Fee",
+    "FeeStatus",
     "Jurisdiction",
     "RecordsRequest",
     "RequestEvent",
+    "RequestReference",
+    "RequestTag",
     "Role",
     "Status",
     "User",

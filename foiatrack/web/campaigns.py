@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from foiatrack.domain.requests import services
+from foiatrack.domain.requests import queries, services
 from foiatrack.domain.requests.models import Status
 from foiatrack.extensions import db
 
@@ -22,7 +22,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:campaign_id>")
 def detail(campaign_id: int) -> ResponseReturnValue:
     campaign = services.get_campaign(db.session, campaign_id)
-    requests = services.list_requests(db.session, services.RequestFilter(campaign_id=campaign.id))
+    requests = queries.list_requests(db.session, queries.RequestFilter(campaign_id=campaign.id))
     return render_template(
         "campaigns/detail.html", campaign=campaign, requests=requests, statuses=list(Status)
     )

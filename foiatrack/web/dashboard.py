@@ -8,8 +8,8 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from foiatrack.domain.requests import services
-from foiatrack.domain.requests.models import CLOSED_STATUSES, RecordsRequest, Status
+from foiatrack.domain.requests import queries, services
+from foiatrack.domain.requests.models import RecordsRequest, Status
 from foiatrack.extensions import db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/")
@@ -19,17 +19,9 @@ DUE_SOON_DAYS = 7
 @bp.get("/")
 def index() -> ResponseReturnValue:
     today = dt.date.today()
-    open_statuses = [s.value for s in Status if s not in CLOSED_STATUSES]
-    overdue = services.list_requests(db.session, services.RequestFilter(overdue_on=today))
-    due_soon = list(
-        db.session.scalars(
-            services.request_query(services.RequestFilter()).where(
-                RecordsRequest.due_on >= today,
-                RecordsRequest.due_on <= today + dt.timedelta(days=DUE_SOON_DAYS),
-                RecordsRequest.status.in_(open_statuses),
-            )
-        )
-    )
+    overdue = queries.list_requests(db.session, queries.RequestFilter(overdue_on=today))
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    due_soon = list(db.session.scalars(queries.due_between(queries.RequestFilter(), today, soon)))
     return render_template(
         "dashboard/index.html",
         overdue=overdue,

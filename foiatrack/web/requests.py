@@ -10,7 +10,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from foiatrack.domain.accounts.models import Role
-from foiatrack.domain.requests import services
+from foiatrack.domain.requests import queries, services
 from foiatrack.domain.requests.models import Status
 from foiatrack.extensions import db
 from foiatrack.web.security import role_required
@@ -31,11 +31,11 @@ def index() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status and status not in {s.value for s in Status}:
         abort(400, description=f"Unknown status {status!r}.")
-    filters = services.RequestFilter(
+    filters = queries.RequestFilter(
         status=Status(status) if status else None,
         campaign_id=request.args.get("campaign", type=int),
     )
-    page = db.paginate(services.request_query(filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(queries.request_query(filters), per_page=PER_PAGE, error_out=False)
     return render_template("requests/index.html", page=page, filters=filters, statuses=list(Status))
 
 

@@ -37,6 +37,8 @@ class User(TimestampMixin, Base):
     role: Mapped[Role] = mapped_column(String(20), default=Role.VIEWER)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[dt.datetime | None]
+    #: secret in the URL of the user's calendar feed; rotating it revokes old subscriptions
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     # Flask-Login reads these four; they are plain attributes so the domain needs no Flask import.
     @property

@@ -50,6 +50,10 @@ class Agency(TimestampMixin, Base):
     #: where the Ring partnership (or the row itself) is documented
     source_url: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: a local rule that replaces the state's (a city ordinance); None keeps the state law
+    deadline_days_override: Mapped[int | None]
+    deadline_day_type_override: Mapped[str | None] = mapped_column(String(10))
+    deadline_override_note: Mapped[str] = mapped_column(String(500), default="")
 
     jurisdiction: Mapped[Jurisdiction] = relationship(lazy="joined")
     requests: Mapped[list[RecordsRequest]] = relationship(back_populates="agency")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foiatrack.domain.errors import NotFound
+from foiatrack.domain.jurisdictions.deadlines import DayType, DeadlineRule
 from foiatrack.domain.jurisdictions.models import Jurisdiction
 
 _YES = {"yes": True, "no": False}
@@ -60,3 +61,39 @@ def get_jurisdiction(session: Session, code: str) -> Jurisdiction:
     if jurisdiction is None:
         raise NotFound(f"Unknown jurisdiction {code!r}: use a two-letter state code, DC or US.")
     return jurisdiction
+
+
+def deadline_rule(
+    jurisdiction: Jurisdiction,
+    *,
+    overrides: tuple[tuple[int | None, str | None], ...] = (),
+    follow_up_days: int = 30,
+) -> DeadlineRule:
+    """The jurisdiction's rule as the deadline engine takes it, with overrides applied in order.
+
+    Each override is (days, day_type) from an agency (local ordinance) or a request
+    (negotiated rule); a later one wins, and (None, None) changes nothing.
+    """
+    days, day_type = jurisdiction.response_days, DayType(jurisdiction.day_type)
+    for override_days, override_type in overrides:
+        if override_days:
+            days = override_days
+            day_type = (
+                DayType(override_type)
+                if override_type
+                else (day_type if day_type != DayType.NONE else DayType.CALENDAR)
+            )
+    if day_type == DayType.NONE:
+        days = None
+    return DeadlineRule(
+        jurisdiction=jurisdiction.code,
+        days=days,
+        day_type=day_type,
+        # The data says "no" for business-day laws where rolling is moot; a calendar override
+        # of such a law takes the common rule that deadlines roll to the next business day.
+        rolls_forward=jurisdiction.rolls_forward if jurisdiction.day_type == "calendar" else True,
+        counts_receipt_day=jurisdiction.counts_receipt_day,
+        extension_days=jurisdiction.extension_days,
+        citation=jurisdiction.citation,
+        follow_up_days=follow_up_days,
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from foiatrack.domain.accounts.models import User
@@ -51,6 +51,26 @@ class Campaign(TimestampMixin, Base):
         return f"<Campaign {self.id} {self.name!r}>"
 
 
+class FilingMethod(StrEnum):
+    EMAIL = "email"
+    PORTAL = "portal"
+    POST = "post"
+    FAX = "fax"
+    IN_PERSON = "in_person"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "email": "E-mail",
+            "portal": "Web portal",
+            "post": "Post",
+            "fax": "Fax",
+            "in_person": "In person",
+            "other": "Other",
+        }[self.value]
+
+
 class RecordsRequest(TimestampMixin, Base):
     __tablename__ = "records_request"
 
@@ -59,13 +79,25 @@ class RecordsRequest(TimestampMixin, Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     status: Mapped[Status] = mapped_column(String(30), default=Status.DRAFT, index=True)
-    #: the agency's own reference number, once it gives one
-    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    filing_method: Mapped[FilingMethod | None] = mapped_column(String(20))
+    #: confirmation or receipt number the filing channel gave us (portal, certified mail)
+    filing_confirmation: Mapped[str] = mapped_column(String(200), default="")
     #: the day the request reached the agency; the deadline clock starts here
-    filed_on: Mapped[dt.date | None]
-    #: statutory due date after extensions and tolling
+    filed_on: Mapped[dt.date | None] = mapped_column(index=True)
+    #: first statutory deadline after extensions and tolling, or the follow-up date when the
+    #: law sets none; recomputed from the timeline by lifecycle.refresh_deadline()
     due_on: Mapped[dt.date | None] = mapped_column(index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: False when due_on is only a follow-up reminder, not a legal deadline
+    due_is_statutory: Mapped[bool] = mapped_column(default=True)
+    ack_due_on: Mapped[dt.date | None]
+    #: the first substantive answer (records, no records or a denial), for response times
+    first_response_on: Mapped[dt.date | None]
+    closed_on: Mapped[dt.date | None]
+    #: per-request rule override (a local ordinance, a negotiated rule); None keeps the law's
+    deadline_days_override: Mapped[int | None]
+    deadline_day_type_override: Mapped[str | None] = mapped_column(String(10))
+    deadline_override_note: Mapped[str] = mapped_column(String(500), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     agency: Mapped[Agency] = relationship(back_populates="requests")
@@ -74,10 +106,28 @@ class RecordsRequest(TimestampMixin, Base):
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="(RequestEvent.at, RequestEvent.id)"
     )
+    references: Mapped[list[RequestReference]] = relationship(
+        back_populates="request", order_by="RequestReference.id", cascade="all, delete-orphan"
+    )
+    fees: Mapped[list[Fee]] = relationship(
+        back_populates="request", order_by="Fee.id", cascade="all, delete-orphan"
+    )
+    tags: Mapped[list[RequestTag]] = relationship(
+        back_populates="request", order_by="RequestTag.name", cascade="all, delete-orphan"
+    )
+
+    @property
+    def tracking_number(self) -> str:
+        """The agency's first reference number, or "" before it gives one."""
+        return self.references[0].number if self.references else ""
+
+    @property
+    def is_closed(self) -> bool:
+        return Status(self.status) in CLOSED_STATUSES
 
     def days_late(self, today: dt.date) -> int:
-        """Days past the due date, or 0 when not late, answered, or without a deadline."""
-        if self.due_on is None or Status(self.status) in CLOSED_STATUSES:
+        """Days past the due date, or 0 when not late, answered, or the clock is stopped."""
+        if self.due_on is None or Status(self.status) in NOT_RUNNING_STATUSES:
             return 0
         return max(0, (today - self.due_on).days)
 
@@ -85,21 +135,115 @@ class RecordsRequest(TimestampMixin, Base):
         return f"<RecordsRequest {self.id} agency={self.agency_id} {self.status}>"
 
 
+class RequestReference(Base):
+    """A number the agency (or its records portal) gave the request; there may be several."""
+
+    __tablename__ = "request_reference"
+    __table_args__ = (UniqueConstraint("request_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    number: Mapped[str] = mapped_column(String(100), index=True)
+    #: what the number is: the agency's own, a portal case id (GovQA, NextRequest), a referral
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[RecordsRequest] = relationship(back_populates="references")
+
+    def __repr__(self) -> str:
+        return f"<RequestReference {self.number!r} request={self.request_id}>"
+
+
+class FeeStatus(StrEnum):
+    ESTIMATED = "estimated"
+    DEPOSIT_REQUESTED = "deposit_requested"
+    WAIVER_REQUESTED = "waiver_requested"
+    DISPUTED = "disputed"
+    PAID = "paid"
+    WAIVED = "waived"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+#: fee states after which the requester owes nothing more
+SETTLED_FEE_STATUSES = frozenset({FeeStatus.PAID, FeeStatus.WAIVED})
+
+
+class Fee(TimestampMixin, Base):
+    """Money an agency asks for, with its own small lifecycle."""
+
+    __tablename__ = "fee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    status: Mapped[FeeStatus] = mapped_column(String(20), default=FeeStatus.ESTIMATED)
+    #: in cents, to keep money exact
+    amount_cents: Mapped[int] = mapped_column(default=0)
+    deposit_cents: Mapped[int | None]
+    asked_on: Mapped[dt.date]
+    settled_on: Mapped[dt.date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[RecordsRequest] = relationship(back_populates="fees")
+
+    @property
+    def amount(self) -> str:
+        return format_cents(self.amount_cents)
+
+    def __repr__(self) -> str:
+        return f"<Fee {self.id} {self.status} {self.amount_cents}c request={self.request_id}>"
+
+
+def format_cents(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+class RequestTag(Base):
+    __tablename__ = "request_tag"
+    __table_args__ = (UniqueConstraint("request_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("records_request.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60), index=True)
+
+    request: Mapped[RecordsRequest] = relationship(back_populates="tags")
+
+    def __repr__(self) -> str:
+        return f"<RequestTag {self.name!r} request={self.request_id}>"
+
+
 CLOSED_STATUSES = frozenset(
-    {
-        Status.DRAFT,
-        Status.FULFILLED,
-        Status.NO_RESPONSIVE_RECORDS,
-        Status.REJECTED,
-        Status.WITHDRAWN,
-    }
+    {Status.FULFILLED, Status.NO_RESPONSIVE_RECORDS, Status.REJECTED, Status.WITHDRAWN}
 )
+#: statuses in which no agency deadline runs: not sent yet, finished, or the clock is
+#: stopped while the agency waits on the requester
+NOT_RUNNING_STATUSES = CLOSED_STATUSES | {
+    Status.DRAFT,
+    Status.FEE_REQUESTED,
+    Status.CLARIFICATION_REQUESTED,
+}
 
 
 class EventKind(StrEnum):
     CREATED = "created"
-    STATUS_CHANGED = "status_changed"
     FILED = "filed"
+    ACKNOWLEDGED = "acknowledged"
+    STATUS_CHANGED = "status_changed"
+    EXTENDED = "extended"
+    DUE_DATE_SET = "due_date_set"
+    RULE_OVERRIDDEN = "rule_overridden"
+    FEE = "fee"
+    CLARIFICATION = "clarification"
+    RESPONSE = "response"
+    DENIED = "denied"
+    APPEALED = "appealed"
+    WITHDRAWN = "withdrawn"
+    REFERENCE_ADDED = "reference_added"
+    ASSIGNED = "assigned"
+    TAGGED = "tagged"
+    FOLLOW_UP = "follow_up"
     NOTE = "note"
     EDITED = "edited"
 

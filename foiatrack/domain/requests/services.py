@@ -14,7 +14,6 @@ from foiatrack.domain.accounts.models import User
 from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.errors import NotFound, ValidationFailed
 from foiatrack.domain.requests.models import (
-    CLOSED_STATUSES,
     Campaign,
     EventKind,
     RecordsRequest,
@@ -107,39 +106,6 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
     if campaign is None:
         raise NotFound(f"There is no campaign {campaign_id}.")
     return campaign
-
-
-@dataclass(frozen=True)
-class RequestFilter:
-    status: Status | None = None
-    campaign_id: int | None = None
-    agency_id: int | None = None
-    overdue_on: dt.date | None = None  # only requests past due on this day
-
-
-def request_query(filters: RequestFilter):
-    query = (
-        select(RecordsRequest)
-        .join(RecordsRequest.agency)
-        .options(selectinload(RecordsRequest.agency), selectinload(RecordsRequest.campaign))
-        .order_by(RecordsRequest.due_on.is_(None), RecordsRequest.due_on, Agency.name)
-    )
-    if filters.status:
-        query = query.where(RecordsRequest.status == filters.status)
-    if filters.campaign_id:
-        query = query.where(RecordsRequest.campaign_id == filters.campaign_id)
-    if filters.agency_id:
-        query = query.where(RecordsRequest.agency_id == filters.agency_id)
-    if filters.overdue_on:
-        query = query.where(
-            RecordsRequest.due_on < filters.overdue_on,
-            RecordsRequest.status.not_in([s.value for s in CLOSED_STATUSES]),
-        )
-    return query
-
-
-def list_requests(session: Session, filters: RequestFilter) -> list[RecordsRequest]:
-    return list(session.scalars(request_query(filters)))
 
 
 @dataclass(frozen=True)
