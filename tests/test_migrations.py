@@ -33,7 +33,7 @@ def test_schema_was_built_by_alembic(app: Flask) -> None:
     } <= tables
 
 
-def test_upgrade_keeps_data_and_downgrades(db_backend: str, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_upgrade_keeps_data_and_downgrades(db_backend: str, tmp_path, monkeypatch) -> None:
     """Migrating a database that already holds requests keeps their reference numbers."""
     import sqlalchemy as sa
     from flask_migrate import downgrade, upgrade

@@ -22,6 +22,7 @@ from foiatrack.domain.jurisdictions.deadlines import (
     DayType,
     DeadlineRule,
     DueDate,
+    HolidayCalendar,
     compute_due_date,
 )
 from foiatrack.domain.jurisdictions.services import deadline_rule
@@ -533,7 +534,9 @@ def appeal(
     _check_date(request, clock, what="An appeal")
     request.closed_on = None
     estimate = decision_due_on is None
-    due = decision_due_on or clock.on + dt.timedelta(days=DEFAULT_APPEAL_FOLLOW_UP_DAYS)
+    due = decision_due_on or _next_business_day(
+        request, clock.on + dt.timedelta(days=DEFAULT_APPEAL_FOLLOW_UP_DAYS)
+    )
     if due < clock.on:
         raise ValidationFailed("The appeal decision cannot be due before the appeal was filed.")
     how = "follow up on" if estimate else "decision due"
@@ -554,6 +557,13 @@ def appeal(
             ),
         },
     )
+
+
+def _next_business_day(request: RecordsRequest, day: dt.date) -> dt.date:
+    calendar = HolidayCalendar(request.agency.jurisdiction.code)
+    while not calendar.is_business_day(day):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def withdraw(
