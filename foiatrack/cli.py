@@ -14,6 +14,8 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from foiatrack import PROJECT_ROOT
+from foiatrack.commands.deadlines import due_date_command, requests_command
+from foiatrack.commands.reminders import remind_command
 from foiatrack.domain.accounts import services as accounts
 from foiatrack.domain.accounts.models import Role, User
 from foiatrack.domain.agencies import importing
@@ -179,5 +181,8 @@ def register_cli(app: Flask) -> None:
         bootstrap_admin_command,
         import_agencies_command,
         agencies_command,
+        due_date_command,
+        requests_command,
+        remind_command,
     ):
         app.cli.add_command(command)

@@ -35,6 +35,18 @@ class Defaults:
     #: attempts per client address and per account
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     ORGANISATION_NAME = "foiatrack"
+    #: where links in e-mails point; set it to the public address behind the proxy
+    BASE_URL = "http://127.0.0.1:5000"
+    #: outgoing mail (reminders, letters); no mail is sent while SMTP_HOST is unset
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    #: TLS from the first byte (usually port 465) instead of STARTTLS
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 30
+    MAIL_FROM: str | None = None
 
 
 def secret_key_path(instance_path: str | os.PathLike[str]) -> Path:

@@ -57,31 +57,45 @@ def test_upgrade_keeps_data_and_downgrades(db_backend: str, tmp_path, monkeypatc
         with app.app_context():
             upgrade(directory=directory, revision="0001")
             with db.engine.begin() as conn:
-                conn.execute(sa.text(
-                    "INSERT INTO jurisdiction (code, name, law_name, citation, day_type, "
-                    "rolls_forward, counts_receipt_day, ack_only, rule_summary, appeal_notes, "
-                    "source, confidence) VALUES ('MI', 'Michigan', 'FOIA', 'MCL 15.231', "
-                    "'business', false, false, true, '', '', '', 'high')"))
-                conn.execute(sa.text(
-                    "INSERT INTO agency (name, name_key, kind, jurisdiction_id, city, county, "
-                    "email, portal_url, address, phone, is_ring_partner, source_url, notes) "
-                    "VALUES ('Troy PD', 'troy pd', 'police', 1, '', '', '', '', '', '', true, "
-                    "'', '')"))
-                conn.execute(sa.text(
-                    "INSERT INTO records_request (agency_id, title, status, tracking_number) "
-                    "VALUES (1, 'Ring', 'filed', 'FOIA-2026-17')"))
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO jurisdiction (code, name, law_name, citation, day_type, "
+                        "rolls_forward, counts_receipt_day, ack_only, rule_summary, appeal_notes, "
+                        "source, confidence) VALUES ('MI', 'Michigan', 'FOIA', 'MCL 15.231', "
+                        "'business', false, false, true, '', '', '', 'high')"
+                    )
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO agency (name, name_key, kind, jurisdiction_id, city, county, "
+                        "email, portal_url, address, phone, is_ring_partner, source_url, notes) "
+                        "VALUES ('Troy PD', 'troy pd', 'police', 1, '', '', '', '', '', '', true, "
+                        "'', '')"
+                    )
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO records_request (agency_id, title, status, tracking_number) "
+                        "VALUES (1, 'Ring', 'filed', 'FOIA-2026-17')"
+                    )
+                )
             upgrade(directory=directory)
             with db.engine.connect() as conn:
-                rows = conn.execute(sa.text(
-                    "SELECT request_id, number FROM request_reference")).all()
-                flags = conn.execute(sa.text(
-                    "SELECT due_is_statutory, filing_confirmation FROM records_request")).all()
+                rows = conn.execute(
+                    sa.text("SELECT request_id, number FROM request_reference")
+                ).all()
+                flags = conn.execute(
+                    sa.text("SELECT due_is_statutory, filing_confirmation FROM records_request")
+                ).all()
             assert rows == [(1, "FOIA-2026-17")]
             assert [(bool(a), b) for a, b in flags] == [(True, "")]
             downgrade(directory=directory, revision="0001")
             with db.engine.connect() as conn:
-                numbers = conn.execute(sa.text(
-                    "SELECT tracking_number FROM records_request")).scalars().all()
+                numbers = (
+                    conn.execute(sa.text("SELECT tracking_number FROM records_request"))
+                    .scalars()
+                    .all()
+                )
             assert numbers == ["FOIA-2026-17"]
             db.engine.dispose()
     finally:

@@ -29,3 +29,14 @@ class ValidationFailed(DomainError):
 
 class InvalidTransition(DomainError):
     status_code = 409
+
+
+class MailDeliveryError(DomainError):
+    """The mail server did not take a message; nothing was sent to the refused recipients."""
+
+    status_code = 502
+
+    def __init__(self, message: str, refused: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        #: recipient address -> the server's reason, when the server named who it refused
+        self.refused = refused or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,11 @@ from sqlalchemy.orm import Session
 from foiatrack.domain.agencies.importing import FOIATRACK_COLUMNS, ImportReport, import_agencies
 from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.services import load_jurisdictions
-from foiatrack.domain.requests.models import Campaign
+from foiatrack.domain.requests import lifecycle
+from foiatrack.domain.requests.lifecycle import Clock
+from foiatrack.domain.requests.models import Campaign, FilingMethod, RecordsRequest
 from foiatrack.domain.requests.services import create_campaign, create_request
+from foiatrack.domain.requests.workflow import Action
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_CAMPAIGN = "Demo: Ring partnership records"
@@ -47,8 +51,10 @@ def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> Referenc
     return ReferenceLoadResult(created, updated, report)
 
 
-def load_demo_campaign(session: Session) -> Campaign | None:
-    """A draft request to every documented Ring partner; None when the demo already exists."""
+def load_demo_campaign(session: Session, *, today: dt.date | None = None) -> Campaign | None:
+    """A request to every documented Ring partner at various stages, so the dashboard shows
+    something real; None when the demo already exists."""
+    today = today or dt.date.today()
     if session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
         return None
     campaign = create_campaign(
@@ -60,6 +66,44 @@ def load_demo_campaign(session: Session) -> Campaign | None:
     partners = session.scalars(
         select(Agency).where(Agency.is_ring_partner.is_(True)).order_by(Agency.name)
     )
-    for agency in partners:
-        create_request(session, agency, title=DEMO_TITLE, campaign=campaign, actor=None)
+    for index, agency in enumerate(partners):
+        request = create_request(session, agency, title=DEMO_TITLE, campaign=campaign, actor=None)
+        _advance_demo_request(session, request, index, today)
     return campaign
+
+
+def _advance_demo_request(
+    session: Session, request: RecordsRequest, index: int, today: dt.date
+) -> None:
+    # Two of every three requests were filed over the last nine weeks; some were answered.
+    if index % 3 == 2:
+        return
+    filed = today - dt.timedelta(days=7 + (index * 37) % 56)
+    lifecycle.file_request(
+        session, request, actor=None, clock=Clock(today, filed), method=FilingMethod.EMAIL
+    )
+    stage = index % 6
+    if stage == 1:
+        lifecycle.acknowledge(
+            session,
+            request,
+            actor=None,
+            clock=Clock(today, filed + dt.timedelta(days=2)),
+            reference=f"PRR-{filed.year}-{100 + index}",
+        )
+    elif stage == 3:
+        lifecycle.request_fee(
+            session,
+            request,
+            actor=None,
+            clock=Clock(today, filed + dt.timedelta(days=4)),
+            amount_cents=2_500 + index * 100,
+        )
+    elif stage == 4:
+        lifecycle.record_response(
+            session,
+            request,
+            Action.PARTIAL_RESPONSE,
+            actor=None,
+            clock=Clock(today, min(today, filed + dt.timedelta(days=6))),
+        )

@@ -16,9 +16,11 @@ from foiatrack.web import (
     admin,
     agencies,
     auth,
+    calendar,
     campaigns,
     dashboard,
     documents,
+    exports,
     inbox,
     requests,
 )
@@ -37,7 +39,18 @@ NAVIGATION = [
 
 def register_web(app: Flask) -> None:
     init_security(app)
-    for module in (auth, dashboard, campaigns, requests, inbox, documents, agencies, admin):
+    for module in (
+        auth,
+        dashboard,
+        campaigns,
+        requests,
+        inbox,
+        documents,
+        agencies,
+        admin,
+        calendar,
+        exports,
+    ):
         app.register_blueprint(module.bp)
     app.add_url_rule("/healthz", "health", _health)
     _register_error_pages(app)

@@ -1,34 +1,53 @@
-"""The home page: what is late, what is due soon, and how each campaign stands."""
+"""The home page: the deadline dashboard."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from foiatrack.domain.requests import queries, services
-from foiatrack.domain.requests.models import RecordsRequest, Status
+from foiatrack.domain.accounts.services import list_users
+from foiatrack.domain.jurisdictions.services import jurisdictions_by_code
+from foiatrack.domain.requests.dashboard import build_dashboard
+from foiatrack.domain.requests.models import Campaign, RecordsRequest, Status
+from foiatrack.domain.requests.queries import RequestFilter
+from foiatrack.domain.requests.workflow import BULK_ACTIONS
 from foiatrack.extensions import db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/")
-DUE_SOON_DAYS = 7
+
+
+def filters_from_args() -> RequestFilter:
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in Status}:
+        abort(400, description=f"Unknown status {status!r}.")
+    return RequestFilter(
+        status=Status(status) if status else None,
+        campaign_id=request.args.get("campaign", type=int),
+        state=(request.args.get("state") or "")[:2] or None,
+        agency_name=(request.args.get("agency") or "")[:200] or None,
+        assignee_id=request.args.get("assignee", type=int),
+        tag=(request.args.get("tag") or "")[:60] or None,
+    )
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
+    filters = filters_from_args()
     today = dt.date.today()
-    overdue = queries.list_requests(db.session, queries.RequestFilter(overdue_on=today))
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    due_soon = list(db.session.scalars(queries.due_between(queries.RequestFilter(), today, soon)))
+    board = build_dashboard(db.session, filters, today=today)
     return render_template(
         "dashboard/index.html",
-        overdue=overdue,
-        due_soon=due_soon,
+        board=board,
+        filters=filters,
         today=today,
-        counts=services.status_counts(db.session),
-        campaigns=services.campaign_summaries(db.session),
         statuses=list(Status),
+        bulk_actions=BULK_ACTIONS,
+        campaigns=list(db.session.scalars(select(Campaign).order_by(Campaign.name))),
+        jurisdictions=jurisdictions_by_code(db.session).values(),
+        users=[u for u in list_users(db.session) if u.is_active],
         has_requests=db.session.scalar(select(RecordsRequest.id).limit(1)) is not None,
+        filter_args={k: v for k, v in request.args.items() if v},
     )

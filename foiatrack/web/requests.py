@@ -21,7 +21,12 @@ from foiatrack.domain.requests import lifecycle, queries, services
 from foiatrack.domain.requests.follow_ups import draft_follow_up
 from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import Fee, FeeStatus, FilingMethod, RecordsRequest, Status
-from foiatrack.domain.requests.workflow import TRANSITIONS, Action, available_actions
+from foiatrack.domain.requests.workflow import (
+    BULK_ACTIONS,
+    TRANSITIONS,
+    Action,
+    available_actions,
+)
 from foiatrack.extensions import db
 from foiatrack.web import request_forms as forms
 from foiatrack.web.security import role_required
@@ -416,3 +421,69 @@ def _signature() -> str:
     name = current_user.name or current_user.email
     organisation = current_app.config["ORGANISATION_NAME"]
     return f"{name}\n{organisation}" if organisation != "foiatrack" else name
+
+
+MAX_BULK = 1000
+
+
+@bp.post("/bulk")
+@role_required(Role.EDITOR)
+def bulk() -> ResponseReturnValue:
+    """Apply one operation to the requests ticked on the dashboard; report each refusal."""
+    ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})[:MAX_BULK]
+    if not ids:
+        flash("Select at least one request first.", "error")
+        return redirect(url_for("dashboard.index"))
+    selected = [services.get_request(db.session, i) for i in ids]
+    op = request.form.get("op", "")
+    today = dt.date.today()
+    if op == "follow_up":
+        filed = [r for r in selected if r.filed_on is not None]
+        if not filed:
+            flash("None of the selected requests has been filed yet.", "error")
+            return redirect(url_for("dashboard.index"))
+        drafts = [draft_follow_up(r, today=today, signature=_signature()) for r in filed]
+        return render_template(
+            "requests/follow_up.html",
+            req=None,
+            drafts=drafts,
+            form=forms.NoteDatedForm(formdata=None),
+        )
+    if op not in {"assign", "tag"} and not (
+        op == "record" and request.form.get("action") in BULK_ACTIONS
+    ):
+        abort(400, description=f"Unknown bulk operation {op!r}.")
+    refused: list[str] = []
+    for req in selected:
+        try:
+            _apply_bulk(op, req, today)
+        except DomainError as error:
+            refused.append(f"#{req.id}: {error}")
+    done = len(selected) - len(refused)
+    db.session.commit()
+    flash(f"Applied to {done} request{'s' if done != 1 else ''}.", "success")
+    if refused:
+        flash(f"Refused {len(refused)}: " + " ".join(refused), "error")
+    return redirect(url_for("dashboard.index"))
+
+
+def _apply_bulk(op: str, req: RecordsRequest, today: dt.date) -> None:
+    if op == "assign":
+        assignee_id = request.form.get("assignee", "")
+        assignee = get_user(db.session, int(assignee_id)) if assignee_id.isdigit() else None
+        if assignee is not None and not assignee.can(Role.EDITOR):
+            raise DomainError(f"{assignee.email} cannot be assigned requests (viewer).")
+        lifecycle.assign(db.session, req, assignee, actor=current_user)
+    elif op == "tag":
+        lifecycle.add_tag(db.session, req, request.form.get("tag", ""), actor=current_user)
+    elif op == "record":
+        action = request.form.get("action", "")
+        clock = Clock(today=today, on=today)
+        if action == Action.ACKNOWLEDGE:
+            lifecycle.acknowledge(db.session, req, actor=current_user, clock=clock)
+        elif action == Action.WITHDRAW:
+            lifecycle.withdraw(db.session, req, actor=current_user, clock=clock)
+        elif action in (Action.PARTIAL_RESPONSE, Action.FULFIL, Action.NO_RECORDS):
+            lifecycle.record_response(
+                db.session, req, Action(action), actor=current_user, clock=clock
+            )

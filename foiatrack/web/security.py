@@ -14,10 +14,10 @@ from foiatrack.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: endpoints anyone may reach without logging in
-PUBLIC_ENDPOINTS = {"auth.login", "static", "health"}
-#: endpoints that change state but belong to every logged-in user (their own session, password)
-SELF_SERVICE_ENDPOINTS = {"auth.logout", "auth.account"}
+#: endpoints anyone may reach without logging in (the calendar feed checks its own URL secret)
+PUBLIC_ENDPOINTS = {"auth.login", "static", "health", "calendar.feed"}
+#: endpoints that change state but belong to every logged-in user (own session, password, feed)
+SELF_SERVICE_ENDPOINTS = {"auth.logout", "auth.account", "calendar.rotate"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -64,14 +64,22 @@ def test_ring_partner_dates_are_kept(session: Session) -> None:
 
 def test_demo_campaign_is_loaded_once(session: Session) -> None:
     load_reference_data(session)
-    campaign = load_demo_campaign(session)
+    today = dt.date(2026, 11, 30)
+    campaign = load_demo_campaign(session, today=today)
     assert campaign is not None
     assert len(campaign.requests) == 30
-    assert all(r.status == Status.DRAFT for r in campaign.requests)
-    assert load_demo_campaign(session) is None
+    drafts = [r for r in campaign.requests if r.status == Status.DRAFT]
+    filed = [r for r in campaign.requests if r.filed_on is not None]
+    assert len(drafts) == 10 and len(filed) == 20
+    assert all(r.due_on is not None and r.filed_on < today for r in filed)
+    assert any(r.days_late(today) > 0 for r in filed)
+    assert {Status.FEE_REQUESTED, Status.ACKNOWLEDGED, Status.PARTIALLY_FULFILLED} <= {
+        r.status for r in filed
+    }
+    assert load_demo_campaign(session, today=today) is None
     assert _count(session, RecordsRequest) == 30
-    events = list(session.scalars(select(RequestEvent)))
-    assert len(events) == 30 and {e.kind for e in events} == {EventKind.CREATED}
+    created = session.scalars(select(RequestEvent).where(RequestEvent.kind == EventKind.CREATED))
+    assert len(list(created)) == 30
 
 
 def test_timeline_events_are_append_only(session: Session) -> None:

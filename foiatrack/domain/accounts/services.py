@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +15,9 @@ from foiatrack.domain.base import utcnow
 from foiatrack.domain.errors import NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
+#: 32 random bytes: 43 URL-safe characters, far beyond guessing
+CALENDAR_TOKEN_BYTES = 32
+_CALENDAR_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # Hashing a password we never store keeps a login for an unknown e-mail as slow as a real one,
 # so response times do not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
@@ -115,3 +119,24 @@ def count_active_admins(session: Session) -> int:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.email)))
+
+
+def rotate_calendar_token(session: Session, user: User) -> str:
+    """Give the user a new calendar feed secret; the URL with the old one stops working."""
+    token = secrets.token_urlsafe(CALENDAR_TOKEN_BYTES)
+    user.calendar_token = token
+    session.flush()
+    return token
+
+
+def user_by_calendar_token(session: Session, token: str) -> User | None:
+    """The active user whose calendar feed secret is exactly `token`, or None."""
+    # Anything that cannot be a token is refused before it reaches the database.
+    if not _CALENDAR_TOKEN_SHAPE.fullmatch(token or ""):
+        return None
+    user = session.scalar(select(User).where(User.calendar_token == token))
+    # The database compares by an index; compare_digest guards against a case-insensitive
+    # collation matching a different token, and costs nothing.
+    if user is None or not secrets.compare_digest(user.calendar_token or "", token):
+        return None
+    return user if user.is_active else None

@@ -219,6 +219,7 @@ def file_request(
     confirmation: str = "",
 ) -> RequestEvent:
     """Record that the request was filed on `clock.on`; the deadline clock starts."""
+    check_transition(request.status, Action.FILE)
     if clock.on > clock.today:
         raise ValidationFailed("A filing date cannot be in the future.")
     request.filed_on = clock.on
@@ -246,6 +247,7 @@ def acknowledge(
     clock: Clock,
     reference: str = "",
 ) -> RequestEvent:
+    check_transition(request.status, Action.ACKNOWLEDGE)
     _check_date(request, clock, what="An acknowledgement")
     if reference.strip():
         add_reference(session, request, reference, actor=actor, label="agency reference")
@@ -477,6 +479,7 @@ def record_response(
     """A substantive answer: part of the records, all of them, or none exist."""
     if action not in _RESPONSES:
         raise ValueError(f"{action} is not a response")
+    check_transition(request.status, action)
     _check_date(request, clock, what="A response")
     request.first_response_on = request.first_response_on or clock.on
     if action != Action.PARTIAL_RESPONSE:
@@ -505,6 +508,7 @@ def deny(
     """A denial, with the exemptions the agency cited (needed for any appeal)."""
     if not exemptions.strip():
         raise ValidationFailed("Record which exemptions the agency cited, or “none cited”.")
+    check_transition(request.status, Action.DENY)
     _check_date(request, clock, what="A denial")
     request.first_response_on = request.first_response_on or clock.on
     request.closed_on = clock.on
@@ -531,6 +535,7 @@ def appeal(
     note: str = "",
 ) -> RequestEvent:
     """We appealed; the agency's new deadline is the date the appeal must be decided by."""
+    check_transition(request.status, Action.APPEAL)
     _check_date(request, clock, what="An appeal")
     request.closed_on = None
     estimate = decision_due_on is None

@@ -27,6 +27,8 @@ class RequestFilter:
     campaign_id: int | None = None
     campaign_name: str | None = None
     agency_id: int | None = None
+    #: part of the agency's name, any case
+    agency_name: str | None = None
     state: str | None = None
     assignee_id: int | None = None
     tag: str | None = None
@@ -58,6 +60,10 @@ def request_query(filters: RequestFilter) -> Select[tuple[RecordsRequest]]:
         query = query.join(RecordsRequest.campaign).where(Campaign.name == filters.campaign_name)
     if filters.agency_id:
         query = query.where(RecordsRequest.agency_id == filters.agency_id)
+    if filters.agency_name:
+        query = query.where(
+            func.lower(Agency.name).contains(filters.agency_name.lower(), autoescape=True)
+        )
     if filters.state:
         query = query.where(Jurisdiction.code == filters.state.upper())
     if filters.assignee_id:

@@ -92,3 +92,13 @@ def check_transition(status: Status, action: Action) -> Status | None:
 def available_actions(status: Status) -> list[Action]:
     """Actions that make sense now, in display order."""
     return [action for action, t in TRANSITIONS.items() if Status(status) in t.allowed_from]
+
+
+#: what the dashboard's bulk "record" menu offers: answers that need nothing but a date
+BULK_ACTIONS = (
+    Action.ACKNOWLEDGE,
+    Action.PARTIAL_RESPONSE,
+    Action.FULFIL,
+    Action.NO_RECORDS,
+    Action.WITHDRAW,
+)
