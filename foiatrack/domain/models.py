@@ -3,6 +3,14 @@
 from foiatrack.domain.accounts.models import Role, User
 from foiatrack.domain.agencies.models import Agency, AgencyKind
 from foiatrack.domain.jurisdictions.models import Jurisdiction
+from foiatrack.domain.letters.models import (
+    FiledLetter,
+    Letter,
+    LetterTemplate,
+    LetterTemplateVersion,
+    OutboundMessage,
+    RequesterProfile,
+)
 from foiatrack.domain.requests.models import (
     Campaign,
     EventKind,
@@ -22,11 +30,17 @@ __all__ = [
     "EventKind",
     "Fee",
     "FeeStatus",
+    "FiledLetter",
     "Jurisdiction",
+    "Letter",
+    "LetterTemplate",
+    "LetterTemplateVersion",
+    "OutboundMessage",
     "RecordsRequest",
     "RequestEvent",
     "RequestReference",
     "RequestTag",
+    "RequesterProfile",
     "Role",
     "Status",
     "User",

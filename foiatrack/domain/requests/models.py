@@ -97,6 +97,8 @@ class RecordsRequest(TimestampMixin, Base):
     deadline_days_override: Mapped[int | None]
     deadline_day_type_override: Mapped[str | None] = mapped_column(String(10))
     deadline_override_note: Mapped[str] = mapped_column(String(500), default="")
+    #: random token in the request's reply address (records+<token>@...) so replies route back
+    reply_token: Mapped[str | None] = mapped_column(String(32), unique=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

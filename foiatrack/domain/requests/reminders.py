@@ -145,7 +145,7 @@ def render_digest(digest: Digest, *, base_url: str, today: dt.date) -> str:
                 [
                     f"  #{item.request_id}  {item.agency} ({item.state})",
                     f"      {when(item)} ({_deadline_kind(item)})",
-                    f"      {item.status.label} · {item.title}",
+                    f"      {item.status.label}: {item.title}",
                     f"      {base}/requests/{item.request_id}",
                 ]
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,14 @@ from foiatrack.domain.requests.models import (
 )
 
 MAX_NOTE_LENGTH = 10_000
+#: letters and digits that survive being read aloud or retyped (no 0/o, 1/l/i)
+TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TOKEN_LENGTH = 10
+
+
+def new_reply_token() -> str:
+    """A random token for a request's reply address, e.g. records+k3m9x2p7qa@example.org."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
 def record_event(
