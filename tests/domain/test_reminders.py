@@ -227,7 +227,7 @@ def test_subject_and_text(session: Session) -> None:
     assert f"https://foia.example.org/requests/{late.id}\n" in text
     assert f"https://foia.example.org/requests/{soon.id}\n" in text
     assert text.index("OVERDUE (1)") < text.index("DUE WITHIN 7 DAYS (1)")
-    assert "Filed · Ring records" in text
+    assert "Filed: Ring records" in text
 
 
 @contextmanager

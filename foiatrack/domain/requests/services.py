@@ -24,7 +24,7 @@ from foiatrack.domain.requests.models import (
 
 MAX_NOTE_LENGTH = 10_000
 #: letters and digits that survive being read aloud or retyped (no 0/o, 1/l/i)
-TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - not a secret
 TOKEN_LENGTH = 10
 
 
