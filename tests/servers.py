@@ -134,26 +134,41 @@ def _not_login_data_deprecation(record: logging.LogRecord) -> bool:
     return "login_data is deprecated" not in record.getMessage()
 
 
+def _start_controller(handler: RecordingHandler) -> Controller:
+    # Another process may take the free port before the server binds it; try a few ports.
+    for attempt in range(3):
+        controller = Controller(
+            handler,
+            hostname="127.0.0.1",
+            port=free_port(),
+            # A fixed name: the default looks up this machine's FQDN, which can stall on DNS.
+            server_hostname="smtp.test",
+            authenticator=_authenticate,
+            # AUTH in the clear is only for this loopback test server; it offers AUTH but does
+            # not require it, the combination aiosmtpd accepts without a security warning.
+            auth_require_tls=False,
+            auth_required=False,
+            ready_timeout=10,
+        )
+        try:
+            controller.start()
+        except OSError:
+            # The server thread has ended; close its loop or it is reported as unclosed.
+            controller.loop.close()
+            if attempt == 2:
+                raise
+            continue
+        return controller
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free loopback port for the length of one test."""
     handler = RecordingHandler()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
-        # A fixed name: the default looks up this machine's FQDN, which can stall on DNS.
-        server_hostname="smtp.test",
-        authenticator=_authenticate,
-        # AUTH in the clear is only for this loopback test server; it offers AUTH but does not
-        # require it, which is the combination aiosmtpd accepts without a security warning.
-        auth_require_tls=False,
-        auth_required=False,
-        ready_timeout=10,
-    )
     mail_log = logging.getLogger("mail.log")
     mail_log.addFilter(_not_login_data_deprecation)
-    controller.start()
+    controller = _start_controller(handler)
     try:
         yield SmtpServer(controller.hostname, controller.port, handler)
     finally:

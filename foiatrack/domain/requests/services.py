@@ -75,6 +75,7 @@ def create_request(
         title=title[:300],
         status=Status.DRAFT,
         created_by_id=actor and actor.id,
+        reply_token=new_reply_token(),
     )
     session.add(request)
     record_event(
