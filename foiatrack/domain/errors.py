@@ -40,3 +40,26 @@ class MailDeliveryError(DomainError):
         super().__init__(message)
         #: recipient address -> the server's reason, when the server named who it refused
         self.refused = refused or {}
+
+
+class LetterTemplateError(DomainError):
+    """A letter template cannot be used: bad metadata or syntax, a missing value, a sandbox escape.
+
+    `part` is "body", "subject" or a file name, `lineno` the template line when known, and
+    `problems` lists every problem when several were found at once (loading a directory).
+    """
+
+    status_code = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        part: str | None = None,
+        lineno: int | None = None,
+        problems: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.part = part
+        self.lineno = lineno
+        self.problems = problems or [message]

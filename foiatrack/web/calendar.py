@@ -29,7 +29,7 @@ class RotateForm(FlaskForm):
 @bp.get("/")
 def index() -> ResponseReturnValue:
     token = current_user.calendar_token
-    urls = {}
+    urls: dict[str, str] = {}
     if token:
         urls = {
             scope: url_for("calendar.feed", token=token, _external=True, **params)

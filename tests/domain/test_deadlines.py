@@ -661,3 +661,19 @@ def test_result_is_frozen() -> None:
     assert isinstance(result, DueDate)
     with pytest.raises(AttributeError):
         result.due_on = MARCH_2  # type: ignore[misc]
+
+
+def test_regression_named_date_inside_a_weekend_roll_keeps_extensions_monotone() -> None:
+    # Found by hypothesis: a 9-day extension rolled Sat 2020-01-11 to Mon 01-13; a named date
+    # of Sun 01-12 was ignored, and a later 2-day extension then counted from the Saturday,
+    # giving an earlier date than the 1-day extension did.
+    rule = DeadlineRule("US", None, DayType.NONE, rolls_forward=False, follow_up_days=1)
+    received = date(2020, 1, 1)
+    later = [
+        ev(K.EXTENSION_TO_DATE, date(2020, 1, 2), to_date=date(2020, 1, 12)),
+        ev(K.EXTENSION_DAYS, date(2020, 1, 3), days=2),
+    ]
+    short = compute_due_date(rule, received, [ev(K.EXTENSION_DAYS, received, days=1), *later])
+    long = compute_due_date(rule, received, [ev(K.EXTENSION_DAYS, received, days=9), *later])
+    assert short.due_on == date(2020, 1, 14)
+    assert long.due_on >= short.due_on

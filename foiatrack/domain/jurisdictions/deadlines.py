@@ -594,6 +594,9 @@ def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
     elif kind is ClockEventKind.EXTENSION_TO_DATE:
         target = _required_date(event)
         if target <= clock.due:
+            # The named date may still lie after the unrolled last day: later extensions then
+            # count from it, so an earlier, longer extension can never end up shorter.
+            clock.raw = max(clock.raw, target)
             work.step(
                 f"On {event.on.isoformat()} the agency named {target.isoformat()}{note}, which is "
                 f"not later than the current due date {clock.due.isoformat()}; an extension "
