@@ -35,6 +35,9 @@ class Defaults:
     #: attempts per client address and per account
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     ORGANISATION_NAME = "foiatrack"
+    #: where long jobs run: "thread" (in the web process), "rq" (python -m foiatrack.worker)
+    JOB_RUNNER = "thread"
+    REDIS_URL = "redis://127.0.0.1:6379/0"
     #: where links in e-mails point; set it to the public address behind the proxy
     BASE_URL = "http://127.0.0.1:5000"
     #: outgoing mail (reminders, letters); no mail is sent while SMTP_HOST is unset

@@ -2,6 +2,7 @@
 
 from foiatrack.domain.accounts.models import Role, User
 from foiatrack.domain.agencies.models import Agency, AgencyKind
+from foiatrack.domain.jobs.models import Job, JobStatus
 from foiatrack.domain.jurisdictions.models import Jurisdiction
 from foiatrack.domain.letters.models import (
     FiledLetter,
@@ -31,6 +32,8 @@ __all__ = [
     "Fee",
     "FeeStatus",
     "FiledLetter",
+    "Job",
+    "JobStatus",
     "Jurisdiction",
     "Letter",
     "LetterTemplate",

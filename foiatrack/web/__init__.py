@@ -22,6 +22,7 @@ from foiatrack.web import (
     documents,
     exports,
     inbox,
+    jobs,
     requests,
 )
 from foiatrack.web.security import current_role_allows, init_security
@@ -40,6 +41,7 @@ NAVIGATION = [
 def register_web(app: Flask) -> None:
     init_security(app)
     for module in (
+        jobs,
         auth,
         dashboard,
         campaigns,

@@ -42,3 +42,38 @@ document.querySelectorAll("table.sortable").forEach((table) => {
     });
   });
 });
+
+// Job pages poll their JSON and move the progress bar until the job ends.
+document.querySelectorAll("[data-job-url]").forEach((panel) => {
+  const url = panel.dataset.jobUrl;
+  const bar = panel.querySelector(".job-progress");
+  const update = async () => {
+    let job;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      job = await response.json();
+    } catch (error) {
+      window.setTimeout(update, 3000);
+      return;
+    }
+    bar.max = job.total || 1;
+    bar.value = job.done;
+    bar.textContent = `${job.percent}%`;
+    panel.querySelector(".job-status").textContent = job.status;
+    panel.querySelector(".job-count").textContent = `${job.done} of ${job.total} (${job.percent}%)`;
+    panel.querySelector(".job-message").textContent = job.message;
+    panel.querySelector(".job-error").textContent = job.error;
+    if (job.finished) {
+      if (job.result && job.result.next_url && !panel.querySelector(".job-next")) {
+        const link = document.createElement("a");
+        link.className = "button primary job-next";
+        link.href = job.result.next_url;
+        link.textContent = "Continue";
+        panel.appendChild(link);
+      }
+      return;
+    }
+    window.setTimeout(update, 1000);
+  };
+  update();
+});

@@ -253,3 +253,17 @@ def test_viewer_sees_no_forms_and_cannot_post(
         )
         assert response.status_code == 403, path
     assert _status(app, request_id) == Status.DRAFT
+
+
+def test_request_list_filters_and_paging_links(app: Flask, client: FlaskClient,
+                                               login_as: Callable[[Role], User]) -> None:
+    login_as(Role.VIEWER)
+    with app.app_context():
+        for i in range(3):
+            make_request(db.session, make_agency(db.session, name=f"Agency {i} PD", state="TX"))
+        db.session.commit()
+    html = client.get("/requests/?state=TX&page=1").get_data(as_text=True)
+    assert "Agency 0 PD" in html and "Download CSV" in html
+    assert "/exports/requests.csv?state=TX" in html
+    assert "No requests match" in client.get("/requests/?state=CA").get_data(as_text=True)
+    assert "No requests match" in client.get("/requests/?overdue=1").get_data(as_text=True)
