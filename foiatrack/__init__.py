@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from foiatrack.config import load_config
     from foiatrack.extensions import csrf, db, limiter, login_manager, migrate
     from foiatrack.web import register_web
+
+    import_module("foiatrack.tasks")  # registers the job handlers
 
     app = Flask(
         __name__,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from foiatrack import PROJECT_ROOT
 from foiatrack.commands.deadlines import due_date_command, requests_command
+from foiatrack.commands.letters import draft_command, render_command, send_command
 from foiatrack.commands.reminders import remind_command
 from foiatrack.domain.accounts import services as accounts
 from foiatrack.domain.accounts.models import Role, User
@@ -47,7 +48,8 @@ def init_db_command(demo: bool) -> None:
     click.echo(
         f"Schema is up to date. Jurisdictions: {result.jurisdictions_created} added, "
         f"{result.jurisdictions_updated} updated. Ring partner agencies: "
-        f"{result.agencies.summary}."
+        f"{result.agencies.summary}. Letter templates: {result.templates[0]} added, "
+        f"{result.templates[1]} updated."
     )
     if campaign is not None:
         click.echo(f"Demo campaign loaded: {campaign.name} ({len(campaign.requests)} requests).")
@@ -184,5 +186,8 @@ def register_cli(app: Flask) -> None:
         due_date_command,
         requests_command,
         remind_command,
+        draft_command,
+        render_command,
+        send_command,
     ):
         app.cli.add_command(command)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 purpose=${1:-run}
 # Packages the app itself needs at run time.
-run_packages=()
+run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei)
 # Packages only the test suite needs (servers and tools the tests start).
 test_packages=()
 

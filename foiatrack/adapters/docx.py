@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import docx
 from docx.document import Document as DocxDocument
@@ -30,6 +31,7 @@ from foiatrack.domain.letters.frame import LetterFrame
 FONT = "Times New Roman"
 HEADING_FONT = "Arial"
 LINK_COLOR = RGBColor(0x1A, 0x4D, 0x8F)
+FOOTER_SIZE_PT = 8
 MAX_LIST_LEVEL = 3  # the default template defines List Number/Bullet/Continue up to 3
 
 
@@ -73,6 +75,11 @@ def _field(paragraph: DocxParagraph, instruction: str) -> None:
     simple = OxmlElement("w:fldSimple")
     simple.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), str(FOOTER_SIZE_PT * 2))
+    props.append(size)
+    run.append(props)
     text = OxmlElement("w:t")
     text.text = "1"  # shown until Word updates the field
     run.append(text)
@@ -88,7 +95,7 @@ def _footer(document: DocxDocument) -> None:
     paragraph.add_run(" of ")
     _field(paragraph, "NUMPAGES")
     for run in paragraph.runs:
-        run.font.size = Pt(8)
+        run.font.size = Pt(FOOTER_SIZE_PT)
 
 
 class _Writer:
@@ -108,8 +115,10 @@ class _Writer:
                     paragraph.add_run().add_break()
                 if line:
                     run = paragraph.add_run(line)
-                    run.bold = span.bold or None
-                    run.italic = span.italic or None
+                    if span.bold:
+                        run.bold = True
+                    if span.italic:
+                        run.italic = True
 
     def _hyperlink(self, paragraph: DocxParagraph, span: Span) -> None:
         assert span.href is not None  # noqa: S101 - the caller checked
@@ -202,6 +211,9 @@ class DocxRenderer:
         properties.title = frame.subject[:255]
         properties.author = (frame.sender_lines[0] if frame.sender_lines else "")[:255]
         properties.comments = ""
+        properties.last_modified_by = properties.author
+        properties.created = properties.modified = datetime.now(UTC)
+        properties.revision = 1
 
         writer = _Writer(document)
         for index, line in enumerate(frame.sender_lines):

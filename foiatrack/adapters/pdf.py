@@ -55,7 +55,9 @@ def _stylesheet(css_path: Path) -> CSS:
         sheet = _stylesheets.get(key)
         if sheet is None:
             # Parsed from a string with no base URL, so a url() in it could not even resolve.
-            sheet = CSS(string=path.read_text("utf-8"), base_url=None, url_fetcher=RefusingFetcher())
+            sheet = CSS(
+                string=path.read_text("utf-8"), base_url=None, url_fetcher=RefusingFetcher()
+            )
             _stylesheets[key] = sheet
         return sheet
 
@@ -67,9 +69,7 @@ def remove_page_footers(text: str) -> str:
 
 def html_document(body_html: str, *, title: str, author: str = "") -> str:
     """Wrap an HTML fragment into the document WeasyPrint renders (title and author metadata)."""
-    meta_author = (
-        f'<meta name="author" content="{html.escape(author)}">' if author else ""
-    )
+    meta_author = f'<meta name="author" content="{html.escape(author)}">' if author else ""
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title, quote=False)}</title>{meta_author}</head>"

@@ -14,6 +14,15 @@ from sqlalchemy.orm import Session
 from foiatrack.domain.agencies.importing import FOIATRACK_COLUMNS, ImportReport, import_agencies
 from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.services import load_jurisdictions
+from foiatrack.domain.letters.models import LetterTemplate
+from foiatrack.domain.letters.services import (
+    ProfileFields,
+    draft_letter,
+    get_profile,
+    save_profile,
+    sync_builtin_templates,
+)
+from foiatrack.domain.letters.templates import load_template_dir
 from foiatrack.domain.requests import lifecycle
 from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import Campaign, FilingMethod, RecordsRequest
@@ -23,6 +32,15 @@ from foiatrack.domain.requests.workflow import Action
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_CAMPAIGN = "Demo: Ring partnership records"
 DEMO_TITLE = "Records about the department's partnership with Ring and the Neighbors app"
+#: who signs the demo letters until an admin sets up the organisation's real profile
+DEMO_PROFILE = ProfileFields(
+    name="Demo Requester",
+    organisation="Example Newsroom (demo)",
+    address="1 Example Plaza\nSpringfield, IL 62701",
+    email="records@example.org",
+    phone="(555) 010-0000",
+    signature="Demo Requester, Records Desk",
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,8 @@ class ReferenceLoadResult:
     jurisdictions_created: int
     jurisdictions_updated: int
     agencies: ImportReport
+    #: letter templates (created, updated) from letter_templates/
+    templates: tuple[int, int] = (0, 0)
 
 
 def ring_agencies_csv(path: Path) -> bytes:
@@ -48,7 +68,8 @@ def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> Referenc
     """Insert or update the jurisdictions and the documented Ring partners; never duplicates."""
     created, updated = load_jurisdictions(session, data_dir / "jurisdictions.csv")
     report = import_agencies(session, ring_agencies_csv(data_dir / "ring_agencies.csv"))
-    return ReferenceLoadResult(created, updated, report)
+    templates = sync_builtin_templates(session, load_template_dir())
+    return ReferenceLoadResult(created, updated, report, templates)
 
 
 def load_demo_campaign(session: Session, *, today: dt.date | None = None) -> Campaign | None:
@@ -66,8 +87,12 @@ def load_demo_campaign(session: Session, *, today: dt.date | None = None) -> Cam
     partners = session.scalars(
         select(Agency).where(Agency.is_ring_partner.is_(True)).order_by(Agency.name)
     )
+    profile = get_profile(session, None) or save_profile(session, None, DEMO_PROFILE)
+    template = session.scalar(select(LetterTemplate).where(LetterTemplate.slug == "ring_request"))
     for index, agency in enumerate(partners):
         request = create_request(session, agency, title=DEMO_TITLE, campaign=campaign, actor=None)
+        if template is not None and index % 3 == 2:  # the ones left as drafts get a letter
+            draft_letter(session, request, template, profile=profile, today=today)
         _advance_demo_request(session, request, index, today)
     return campaign
 

@@ -23,6 +23,7 @@ from foiatrack.web import (
     exports,
     inbox,
     jobs,
+    letters,
     requests,
 )
 from foiatrack.web.security import current_role_allows, init_security
@@ -34,6 +35,7 @@ NAVIGATION = [
     ("inbox.index", "Inbox", Role.VIEWER),
     ("documents.index", "Documents", Role.VIEWER),
     ("agencies.index", "Agencies", Role.VIEWER),
+    ("letters.index", "Letters", Role.VIEWER),
     ("admin.index", "Admin", Role.ADMIN),
 ]
 
@@ -42,6 +44,7 @@ def register_web(app: Flask) -> None:
     init_security(app)
     for module in (
         jobs,
+        letters,
         auth,
         dashboard,
         campaigns,

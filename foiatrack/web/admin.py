@@ -9,8 +9,10 @@ from flask_login import current_user
 from foiatrack.domain.accounts import services
 from foiatrack.domain.accounts.models import Role
 from foiatrack.domain.errors import ValidationFailed
+from foiatrack.domain.letters.services import get_profile, save_profile
 from foiatrack.extensions import db
-from foiatrack.web.forms import EditUserForm, NewUserForm
+from foiatrack.web.auth import profile_fields
+from foiatrack.web.forms import EditUserForm, NewUserForm, ProfileForm
 from foiatrack.web.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -66,3 +68,19 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         flash(f"Saved {user.email}.", "success")
         return redirect(url_for("admin.index"))
     return render_template("admin/user.html", user=user, form=form), 400 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation_profile() -> ResponseReturnValue:
+    """The organisation's default requester profile, for users without their own."""
+    current = get_profile(db.session, None)
+    form = ProfileForm(obj=current)
+    if form.validate_on_submit():
+        save_profile(db.session, None, profile_fields(form))
+        db.session.commit()
+        flash("The organisation's requester profile was saved.", "success")
+        return redirect(url_for("admin.index"))
+    return render_template(
+        "auth/profile.html", form=form, organisation=True, is_own=True, fallback=None
+    ), 400 if form.errors else 200

@@ -19,8 +19,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from foiatrack.domain.accounts import services
 from foiatrack.domain.errors import ValidationFailed
+from foiatrack.domain.letters.services import ProfileFields, get_profile, save_profile
 from foiatrack.extensions import db, limiter
-from foiatrack.web.forms import ChangePasswordForm, LoginForm
+from foiatrack.web.forms import ChangePasswordForm, LoginForm, ProfileForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -89,3 +90,31 @@ def account() -> ResponseReturnValue:
         flash("Your password was changed.", "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form), 400 if form.errors else 200
+
+
+def profile_fields(form: ProfileForm) -> ProfileFields:
+    return ProfileFields(
+        name=form.name.data or "",
+        organisation=form.organisation.data or "",
+        address=form.address.data or "",
+        email=form.email.data or "",
+        phone=form.phone.data or "",
+        signature=form.signature.data or "",
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    """Who signs this user's letters: name, organisation, address, e-mail, phone, signature."""
+    own = get_profile(db.session, current_user)
+    is_own = own is not None and own.user_id == current_user.id
+    form = ProfileForm(obj=own)
+    if form.validate_on_submit():
+        save_profile(db.session, current_user, profile_fields(form))
+        db.session.commit()
+        flash("Your requester profile was saved.", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html", form=form, is_own=is_own, fallback=own if not is_own else None
+    ), 400 if form.errors else 200

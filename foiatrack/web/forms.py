@@ -79,3 +79,14 @@ class NewUserForm(FlaskForm):
 class EditUserForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     is_active = BooleanField("Active (can log in)")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name (signs the letters)", validators=[DataRequired(), Length(max=200)])
+    organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])
+    address = TextAreaField("Postal address", validators=[Optional(), Length(max=2000)])
+    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
+    signature = TextAreaField(
+        "Signature line (e.g. name, title)", validators=[Optional(), Length(max=500)]
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_file
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from foiatrack.domain.jobs.models import Job
+from foiatrack.adapters import blob_store
+from foiatrack.domain.jobs.models import Job, JobStatus
 from foiatrack.extensions import db
 from foiatrack.jobs import get_job
 
@@ -43,3 +44,19 @@ def detail(job_id: int) -> ResponseReturnValue:
 @bp.get("/<int:job_id>.json")
 def status(job_id: int) -> ResponseReturnValue:
     return jsonify(job_json(get_job(db.session, job_id)))
+
+
+@bp.get("/<int:job_id>/download")
+def download(job_id: int) -> ResponseReturnValue:
+    """The file a finished job produced (a ZIP of letters, an export)."""
+    job = get_job(db.session, job_id)
+    sha = job.result.get("sha256") if job.status == JobStatus.DONE else None
+    if not sha:
+        abort(404, description="This job has no file to download (yet).")
+    path = blob_store(current_app.config).path(sha)
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=job.result.get("filename") or f"job-{job.id}.zip",
+    )

@@ -29,6 +29,7 @@ from foiatrack.domain.requests.workflow import (
 )
 from foiatrack.extensions import db
 from foiatrack.web import request_forms as forms
+from foiatrack.web.letters import file_with_letter
 from foiatrack.web.security import role_required
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -45,13 +46,11 @@ def _cents(amount: Decimal | None) -> int | None:
 ACTIONS: dict[Action, tuple[type[FlaskForm], Handler]] = {
     Action.FILE: (
         forms.FileForm,
-        lambda f, r, c: lifecycle.file_request(
-            db.session,
+        lambda f, r, c: file_with_letter(
             r,
-            actor=current_user,
-            clock=c,
             method=FilingMethod(f.method.data),
             confirmation=f.confirmation.data or "",
+            on=c.on,
         ),
     ),
     Action.ACKNOWLEDGE: (

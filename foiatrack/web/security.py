@@ -17,7 +17,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: endpoints anyone may reach without logging in (the calendar feed checks its own URL secret)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health", "calendar.feed"}
 #: endpoints that change state but belong to every logged-in user (own session, password, feed)
-SELF_SERVICE_ENDPOINTS = {"auth.logout", "auth.account", "calendar.rotate"}
+SELF_SERVICE_ENDPOINTS = {
+    "auth.logout",
+    "auth.account",
+    "calendar.rotate",
+    "campaigns.letters_zip",
+    "auth.profile",
+}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -5,13 +5,15 @@ requester and the request into the dictionaries below. Dates arrive preformatted
 ("March 2, 2026") so templates need no filters. A value the letter does not have is an empty
 string (or 0 / an empty list), never missing: a missing key is a template error.
 
-| name | keys |
-|---|---|
-| agency | name, city, county, state, email, address (multi-line), portal_url |
-| jurisdiction | code, name, law_name, citation, response_days (int, 0 = no fixed deadline), day_type ("business"/"calendar"), rule_label ("10 business days" / "no fixed deadline"), extension_days (int, 0 = none), rule_summary |
-| requester | name, organisation, address (multi-line), email, phone, signature |
-| request | id (int), title, subject_tag ("[FOIA #123]"), reference (agency's, or ""), filed_on, due_on, days_late (int), date_range_start, date_range_end, denial_on, exemptions (list of str) |
-| today | the letter's date |
+- agency: name, city, county, state, email, address (multi-line), portal_url
+- jurisdiction: code, name, law_name, citation, response_days (int; 0 = no fixed deadline),
+  day_type ("business"/"calendar"), rule_label ("10 business days" / "no fixed deadline"),
+  extension_days (int; 0 = none), rule_summary
+- requester: name, organisation, address (multi-line), email, phone, signature
+- request: id (int), title, subject_tag ("[FOIA #123]"), reference (the agency's, or ""),
+  filed_on, due_on, days_late (int), date_range_start, date_range_end, denial_on,
+  exemptions (list of str)
+- today: the letter's date
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def parse_markdown(text: str) -> LetterDocument:
 def _parse_blocks(
     tokens: Sequence[Token], index: int, closing: str | None
 ) -> tuple[list[Block], int]:
-    """Read blocks from `index` until the token type `closing` (exclusive); return the next index."""
+    """Read blocks from `index` up to the token type `closing`; return them and the next index."""
     blocks: list[Block] = []
     while index < len(tokens):
         token = tokens[index]

@@ -10,6 +10,7 @@ links or blocks to the letter.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import traceback
@@ -149,7 +150,9 @@ def _wrap_context(value: Any, path: str) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=128)
 def _compile(env: _LetterEnvironment, source: str, part: str) -> Template:
+    """Compile once per source: bulk rendering reuses the compiled template."""
     try:
         return env.from_string(source)
     except TemplateSyntaxError as exc:
@@ -227,9 +230,7 @@ def _check_metadata(name: str, data: Any, problems: list[str]) -> None:
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             problems.append(f"{name}: '{key}' must be non-empty text")
     if "kind" in data and data["kind"] not in KINDS:
-        problems.append(
-            f"{name}: unknown kind {data['kind']!r}; use one of {', '.join(KINDS)}"
-        )
+        problems.append(f"{name}: unknown kind {data['kind']!r}; use one of {', '.join(KINDS)}")
     variables = data.get("variables", [])
     if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
         problems.append(f"{name}: 'variables' must be a list of dotted names")

@@ -7,20 +7,19 @@ page stays fast at tens of thousands of requests.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy.orm import Session
 
-from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.models import Jurisdiction
 from foiatrack.domain.requests.models import Campaign, RecordsRequest, Status
 from foiatrack.domain.requests.queries import (
+    RUNNING,
     RequestFilter,
-    count,
-    due_between,
+    days_between,
+    filtered,
     overdue_condition,
     request_query,
 )
@@ -81,72 +80,79 @@ class Dashboard:
     status_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _bucket(session: Session, key: str, title: str, hint: str, query: Select, limit: int) -> Bucket:
-    rows = list(session.scalars(query.limit(limit)))
-    total = len(rows) if len(rows) < limit else count(session, query)
-    return Bucket(key, title, hint, total, rows)
+def _bucket_conditions(today: dt.date) -> dict[str, ColumnElement[bool]]:
+    """What puts a request in each bucket, as SQL conditions."""
+    running = RecordsRequest.status.in_(RUNNING)
+    return {
+        "overdue": and_(*overdue_condition(today)),
+        "due_soon": and_(
+            RecordsRequest.due_on >= today,
+            RecordsRequest.due_on <= today + dt.timedelta(days=DUE_SOON_DAYS),
+            running,
+        ),
+        "waiting": or_(
+            RecordsRequest.status.in_(WAITING_STATUSES),
+            and_(
+                RecordsRequest.status.in_(APPEALABLE),
+                RecordsRequest.first_response_on >= today - dt.timedelta(days=APPEAL_WINDOW_DAYS),
+            ),
+        ),
+        "answered": RecordsRequest.first_response_on
+        >= today - dt.timedelta(days=RECENT_ANSWER_DAYS),
+    }
+
+
+def bucket_totals(session: Session, filters: RequestFilter, *, today: dt.date) -> dict[str, int]:
+    """How many requests are in each bucket, in one pass over the filtered requests."""
+    conditions = _bucket_conditions(today)
+    row = session.execute(
+        filtered(
+            *(func.sum(case((c, 1), else_=0)).label(key) for key, c in conditions.items()),
+            filters=filters,
+        )
+    ).one()
+    return {key: int(getattr(row, key) or 0) for key in conditions}
 
 
 def build_dashboard(
     session: Session, filters: RequestFilter, *, today: dt.date, limit: int = BUCKET_LIMIT
 ) -> Dashboard:
     """Every bucket, campaign and chart figure for the filters, in a fixed number of queries."""
+    conditions = _bucket_conditions(today)
+    totals = bucket_totals(session, filters, today=today)
     base = request_query(filters)
-    overdue = (
-        base.where(*overdue_condition(today))
+    queries = {
+        "overdue": base.where(conditions["overdue"])
         .order_by(None)
-        .order_by(RecordsRequest.due_on, RecordsRequest.id)
-    )
-    due_soon = due_between(filters, today, today + dt.timedelta(days=DUE_SOON_DAYS))
-    waiting = base.where(
-        or_(
-            RecordsRequest.status.in_(WAITING_STATUSES),
-            and_(
-                RecordsRequest.status.in_(APPEALABLE),
-                RecordsRequest.first_response_on >= today - dt.timedelta(days=APPEAL_WINDOW_DAYS),
-            ),
-        )
-    )
-    answered = (
-        base.where(
-            RecordsRequest.first_response_on >= today - dt.timedelta(days=RECENT_ANSWER_DAYS)
-        )
+        .order_by(RecordsRequest.due_on, RecordsRequest.id),
+        "due_soon": base.where(conditions["due_soon"]),
+        "waiting": base.where(conditions["waiting"]),
+        "answered": base.where(conditions["answered"])
         .order_by(None)
-        .order_by(RecordsRequest.first_response_on.desc(), RecordsRequest.id)
-    )
-    buckets = [
-        _bucket(
-            session,
-            "overdue",
-            "Overdue",
-            "The agency's deadline has passed: follow up.",
-            overdue,
-            limit,
-        ),
-        _bucket(
-            session,
-            "due_soon",
-            f"Due in the next {DUE_SOON_DAYS} days",
-            "Deadlines coming up.",
-            due_soon,
-            limit,
-        ),
-        _bucket(
-            session,
-            "waiting",
+        .order_by(RecordsRequest.first_response_on.desc(), RecordsRequest.id),
+    }
+    titles = {
+        "overdue": ("Overdue", "The agency's deadline has passed: follow up."),
+        "due_soon": (f"Due in the next {DUE_SOON_DAYS} days", "Deadlines coming up."),
+        "waiting": (
             "Waiting on us",
             "A fee or a clarification is owed, or an answer may be worth appealing.",
-            waiting,
-            limit,
         ),
-        _bucket(
-            session,
-            "answered",
+        "answered": (
             "Recently answered",
             f"First answers in the last {RECENT_ANSWER_DAYS} days.",
-            answered,
-            limit,
         ),
+    }
+    buckets = [
+        # An empty bucket needs no query: its total is already known.
+        Bucket(
+            key,
+            title,
+            hint,
+            totals[key],
+            list(session.scalars(queries[key].limit(limit))) if totals[key] else [],
+        )
+        for key, (title, hint) in titles.items()
     ]
     return Dashboard(
         today=today,
@@ -157,15 +163,11 @@ def build_dashboard(
     )
 
 
-def _filtered_ids(filters: RequestFilter) -> Select:
-    return request_query(filters).order_by(None).with_only_columns(RecordsRequest.id)
-
-
 def status_counts(session: Session, filters: RequestFilter) -> dict[str, int]:
     rows = session.execute(
-        select(RecordsRequest.status, func.count())
-        .where(RecordsRequest.id.in_(_filtered_ids(filters)))
-        .group_by(RecordsRequest.status)
+        filtered(RecordsRequest.status, func.count(), filters=filters).group_by(
+            RecordsRequest.status
+        )
     )
     return {status: n for status, n in rows}
 
@@ -179,7 +181,7 @@ def campaign_progress(
     past_ack = RecordsRequest.status.not_in([Status.DRAFT, Status.FILED, Status.WITHDRAWN])
     answered = RecordsRequest.first_response_on.is_not(None)
     rows = session.execute(
-        select(
+        filtered(
             Campaign.id,
             Campaign.name,
             func.count(RecordsRequest.id),
@@ -187,9 +189,9 @@ def campaign_progress(
             func.sum(case((past_ack, 1), else_=0)),
             func.sum(case((answered, 1), else_=0)),
             func.sum(case((late, 1), else_=0)),
+            filters=filters,
         )
-        .join(RecordsRequest, RecordsRequest.campaign_id == Campaign.id)
-        .where(RecordsRequest.id.in_(_filtered_ids(filters)))
+        .join(Campaign, RecordsRequest.campaign_id == Campaign.id)
         .group_by(Campaign.id, Campaign.name)
         .order_by(Campaign.name)
     )
@@ -200,24 +202,43 @@ def campaign_progress(
 
 
 def response_times_by_state(session: Session, filters: RequestFilter) -> list[StateResponseTime]:
-    """Median days from filing to the first substantive answer, per state."""
+    """Median days from filing to the first substantive answer, per state.
+
+    The database counts requests per state and number of days, so what it sends back is
+    bounded by the spread of answer times, not by the number of requests.
+    """
+    days = days_between(RecordsRequest.filed_on, RecordsRequest.first_response_on)
     rows = session.execute(
-        select(Jurisdiction.code, RecordsRequest.filed_on, RecordsRequest.first_response_on)
-        .join(Agency, Agency.id == RecordsRequest.agency_id)
-        .join(Jurisdiction, Jurisdiction.id == Agency.jurisdiction_id)
+        filtered(Jurisdiction.code, days, func.count(), filters=filters)
         .where(
-            RecordsRequest.id.in_(_filtered_ids(filters)),
             RecordsRequest.filed_on.is_not(None),
             RecordsRequest.first_response_on.is_not(None),
         )
+        .group_by(Jurisdiction.code, days)
     )
-    days: dict[str, list[int]] = defaultdict(list)
-    for state, filed_on, answered_on in rows:
-        days[state].append(max(0, (answered_on - filed_on).days))
+    histograms: dict[str, Counter[int]] = defaultdict(Counter)
+    for state, n_days, n in rows:
+        histograms[state][max(0, n_days)] += n
     return sorted(
-        (
-            StateResponseTime(state, len(values), statistics.median(values), max(values))
-            for state, values in days.items()
-        ),
+        (_state_time(state, histogram) for state, histogram in histograms.items()),
         key=lambda s: (-s.median_days, s.state),
     )
+
+
+def _state_time(state: str, histogram: Counter[int]) -> StateResponseTime:
+    values = sorted(histogram.items())
+    total = sum(histogram.values())
+    return StateResponseTime(state, total, _median_of_counts(values, total), max(histogram))
+
+
+def _median_of_counts(values: list[tuple[int, int]], total: int) -> float:
+    """The median of a sorted (value, count) histogram, as statistics.median would give it."""
+    middle = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for value, n in values:
+        while middle and middle[0] < seen + n:
+            found.append(value)
+            middle.pop(0)
+        seen += n
+    return found[0] if total % 2 else (found[0] + found[1]) / 2

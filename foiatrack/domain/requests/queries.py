@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Integer,
+    Select,
+    and_,
+    func,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.models import Jurisdiction
@@ -38,7 +50,7 @@ class RequestFilter:
 
 def request_query(filters: RequestFilter) -> Select[tuple[RecordsRequest]]:
     """Requests matching `filters`, soonest due first, with what a list shows loaded."""
-    query = (
+    return (
         select(RecordsRequest)
         .join(RecordsRequest.agency)
         .join(Agency.jurisdiction)
@@ -48,31 +60,55 @@ def request_query(filters: RequestFilter) -> Select[tuple[RecordsRequest]]:
             selectinload(RecordsRequest.assignee),
             selectinload(RecordsRequest.tags),
         )
+        .where(*filter_conditions(filters))
         .order_by(
             RecordsRequest.due_on.is_(None), RecordsRequest.due_on, Agency.name, RecordsRequest.id
         )
     )
+
+
+def filtered(*columns: ColumnExpressionArgument[Any], filters: RequestFilter) -> Select[Any]:
+    """`columns` over the requests matching `filters`, for aggregates (no order, no loading).
+
+    The request, its agency and the agency's jurisdiction are joined; more can be joined on.
+    """
+    return (
+        select(*columns)
+        .select_from(RecordsRequest)
+        .join(RecordsRequest.agency)
+        .join(Agency.jurisdiction)
+        .where(*filter_conditions(filters))
+    )
+
+
+def filter_conditions(filters: RequestFilter) -> list[ColumnElement[bool]]:
+    """WHERE conditions for `filters` on a query that joins the request's agency and state."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.status:
-        query = query.where(RecordsRequest.status == Status(filters.status).value)
+        conditions.append(RecordsRequest.status == Status(filters.status).value)
     if filters.campaign_id:
-        query = query.where(RecordsRequest.campaign_id == filters.campaign_id)
+        conditions.append(RecordsRequest.campaign_id == filters.campaign_id)
     if filters.campaign_name:
-        query = query.join(RecordsRequest.campaign).where(Campaign.name == filters.campaign_name)
+        conditions.append(
+            RecordsRequest.campaign_id.in_(
+                select(Campaign.id).where(Campaign.name == filters.campaign_name)
+            )
+        )
     if filters.agency_id:
-        query = query.where(RecordsRequest.agency_id == filters.agency_id)
+        conditions.append(RecordsRequest.agency_id == filters.agency_id)
     if filters.agency_name:
-        query = query.where(
+        conditions.append(
             func.lower(Agency.name).contains(filters.agency_name.lower(), autoescape=True)
         )
     if filters.state:
-        query = query.where(Jurisdiction.code == filters.state.upper())
+        conditions.append(Jurisdiction.code == filters.state.upper())
     if filters.assignee_id:
-        query = query.where(RecordsRequest.assignee_id == filters.assignee_id)
+        conditions.append(RecordsRequest.assignee_id == filters.assignee_id)
     if filters.tag:
-        query = query.where(RecordsRequest.tags.any(RequestTag.name == filters.tag.lower()))
+        conditions.append(RecordsRequest.tags.any(RequestTag.name == filters.tag.lower()))
     if filters.overdue_on:
-        query = query.where(*overdue_condition(filters.overdue_on))
-    return query
+        conditions.extend(overdue_condition(filters.overdue_on))
+    return conditions
 
 
 def overdue_condition(today: dt.date) -> tuple:
@@ -102,3 +138,24 @@ def count(session: Session, query: Select) -> int:
         session.scalar(select(func.count()).select_from(query.order_by(None).options().subquery()))
         or 0
     )
+
+
+class days_between(FunctionElement[int]):  # noqa: N801 - reads as the SQL function it renders
+    """Whole days from the first date to the second, in SQL (SQLite has no date arithmetic)."""
+
+    type = Integer()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL: date - date is an integer number of days.
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({end} - {start})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
