@@ -20,7 +20,7 @@ from foiatrack.domain.letters import services as letters
 from foiatrack.domain.requests.models import Campaign, RecordsRequest
 from foiatrack.domain.requests.services import create_request, get_request
 from foiatrack.extensions import db
-from foiatrack.jobs import create_job, run_job
+from foiatrack.jobs import create_job, get_job, run_job
 from foiatrack.tasks import SEND_REQUESTS
 
 
@@ -221,7 +221,9 @@ def send_command(
         if message:
             click.echo(f"[{done}/{total}] {message}", err=True)
 
-    finished = run_job(current_app._get_current_object(), job.id, progress_hook=show)
+    run_job(current_app._get_current_object(), job.id, progress_hook=show)
+    session.expire_all()  # the job ran in its own session: read its outcome afresh
+    finished = get_job(session, job.id)
     if finished.error:
         _fail(finished.error)
     counts = finished.result["counts"]

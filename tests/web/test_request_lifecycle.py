@@ -255,8 +255,9 @@ def test_viewer_sees_no_forms_and_cannot_post(
     assert _status(app, request_id) == Status.DRAFT
 
 
-def test_request_list_filters_and_paging_links(app: Flask, client: FlaskClient,
-                                               login_as: Callable[[Role], User]) -> None:
+def test_request_list_filters_and_paging_links(
+    app: Flask, client: FlaskClient, login_as: Callable[[Role], User]
+) -> None:
     login_as(Role.VIEWER)
     with app.app_context():
         for i in range(3):

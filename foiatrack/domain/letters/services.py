@@ -381,12 +381,17 @@ def file_letter(
     store: Callable[[bytes], str],
     now: dt.datetime,
     extra: dict[str, Any] | None = None,
+    pdf: bytes | None = None,
+    frame: LetterFrame | None = None,
 ) -> FiledLetter:
-    """Freeze what is sent: text, PDF, DOCX and the template version, stored by hash."""
+    """Freeze what is sent: text, PDF, DOCX and the template version, stored by hash.
+
+    Pass the frame and PDF that were just sent to store exactly those bytes.
+    """
     if letter.filed_at is not None:
         raise InvalidTransition("This letter was filed already.")
     letter.filed_at = now
-    frame = letter_frame(letter, today=now.date())
+    frame = frame or letter_frame(letter, today=now.date())
     version = letter.template_version
     filed = FiledLetter(
         letter=letter,
@@ -394,7 +399,7 @@ def file_letter(
         subject=letter.subject,
         body=letter.body,
         text=frame_plain_text(frame),
-        pdf_sha256=store(renderers.pdf.render(frame)),
+        pdf_sha256=store(pdf or renderers.pdf.render(frame)),
         docx_sha256=store(renderers.docx.render(frame)),
         template_version_id=version.id,
         template_sha256=version.sha256,

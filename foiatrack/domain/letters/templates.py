@@ -38,8 +38,11 @@ OPTIONAL_KEYS = ("description", "sources")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 # Jinja names the frames of a template compiled from a string "<template>" in tracebacks.
 _TEMPLATE_FILENAME = "<template>"
-# CommonMark lets a backslash escape any ASCII punctuation character, and only those.
-_MD_PUNCTUATION = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
+
+#: characters that open inline markup anywhere in a line (emphasis, links, code, entities)
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&~|!])")
+#: a line start that would open a block: "# ", "- ", "+ ", "= ", "1. ", "1) "
+_MD_LINE_START = re.compile(r"^(\d{1,9}(?=[.)])|(?=[#=+\-]))")
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,25 @@ def _plain_value(value: Any) -> str:
     raise TypeError(f"cannot print a {type(value).__name__} value in a letter")
 
 
+def _escape_line(line: str) -> str:
+    line = _MD_INLINE.sub(r"\\\1", line)
+    # Characters that only mean something at the start of a line (headings, lists, rules,
+    # setext underlines) are escaped there; elsewhere they stay readable for an editor.
+    match = _MD_LINE_START.match(line)
+    if match:
+        line = f"{match.group(1)}\\{line[len(match.group(1)) :]}"
+    return line
+
+
 def escape_markdown(value: Any) -> str:
-    """Make a value literal text in Markdown: punctuation escaped, lines as hard breaks."""
+    """Make a value literal text in Markdown: markup characters escaped, lines as hard breaks.
+
+    Only characters that can start markup are escaped, so "Right-to-Know Law (RTKL)" stays
+    as typed in a letter an editor may change.
+    """
     lines = [line.strip() for line in _plain_value(value).split("\n")]
     # Each line is stripped and non-empty, so a value can never indent, open a block or end one.
-    return "\\\n".join(_MD_PUNCTUATION.sub(r"\\\1", line) for line in lines if line)
+    return "\\\n".join(_escape_line(line) for line in lines if line)
 
 
 def _subject_value(value: Any) -> str:

@@ -96,6 +96,7 @@ def plan_send(
             from_address=reply_address(mail_from, request.reply_token),
             to_address=request.agency.email,
             subject=letter.subject,
+            attempts=0,
         )
         session.add(outbound)
     outbound.status = OutboundStatus.PENDING

@@ -7,10 +7,9 @@ page stays fast at tens of thousands of requests.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from foiatrack.domain.jurisdictions.models import Jurisdiction
@@ -204,41 +203,41 @@ def campaign_progress(
 def response_times_by_state(session: Session, filters: RequestFilter) -> list[StateResponseTime]:
     """Median days from filing to the first substantive answer, per state.
 
-    The database counts requests per state and number of days, so what it sends back is
-    bounded by the spread of answer times, not by the number of requests.
+    The database ranks the answer times within each state and returns only the middle ones:
+    one or two rows per state, however many requests were answered.
     """
     days = days_between(RecordsRequest.filed_on, RecordsRequest.first_response_on)
-    rows = session.execute(
-        filtered(Jurisdiction.code, days, func.count(), filters=filters)
-        .where(
-            RecordsRequest.filed_on.is_not(None),
-            RecordsRequest.first_response_on.is_not(None),
+    answered = (
+        filtered(
+            Jurisdiction.code.label("state"),
+            case((days < 0, 0), else_=days).label("days"),
+            filters=filters,
+            with_agency=True,
         )
-        .group_by(Jurisdiction.code, days)
+        .where(RecordsRequest.filed_on.is_not(None), RecordsRequest.first_response_on.is_not(None))
+        .subquery()
     )
-    histograms: dict[str, Counter[int]] = defaultdict(Counter)
-    for state, n_days, n in rows:
-        histograms[state][max(0, n_days)] += n
+    per_state = {"partition_by": answered.c.state}
+    ranked = select(
+        answered.c.state,
+        answered.c.days,
+        func.row_number().over(**per_state, order_by=answered.c.days).label("rank"),
+        func.count().over(**per_state).label("n"),
+        func.max(answered.c.days).over(**per_state).label("longest"),
+    ).subquery()
+    # The median is the middle value, or the mean of the two middle ones.
+    middle = ranked.c.rank.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    rows = session.execute(
+        select(
+            ranked.c.state,
+            func.max(ranked.c.n),
+            func.avg(ranked.c.days),
+            func.max(ranked.c.longest),
+        )
+        .where(middle)
+        .group_by(ranked.c.state)
+    )
     return sorted(
-        (_state_time(state, histogram) for state, histogram in histograms.items()),
+        (StateResponseTime(state, n, float(median), longest) for state, n, median, longest in rows),
         key=lambda s: (-s.median_days, s.state),
     )
-
-
-def _state_time(state: str, histogram: Counter[int]) -> StateResponseTime:
-    values = sorted(histogram.items())
-    total = sum(histogram.values())
-    return StateResponseTime(state, total, _median_of_counts(values, total), max(histogram))
-
-
-def _median_of_counts(values: list[tuple[int, int]], total: int) -> float:
-    """The median of a sorted (value, count) histogram, as statistics.median would give it."""
-    middle = [(total - 1) // 2, total // 2]
-    found: list[int] = []
-    seen = 0
-    for value, n in values:
-        while middle and middle[0] < seen + n:
-            found.append(value)
-            middle.pop(0)
-        seen += n
-    return found[0] if total % 2 else (found[0] + found[1]) / 2

@@ -67,18 +67,20 @@ def request_query(filters: RequestFilter) -> Select[tuple[RecordsRequest]]:
     )
 
 
-def filtered(*columns: ColumnExpressionArgument[Any], filters: RequestFilter) -> Select[Any]:
+def filtered(
+    *columns: ColumnExpressionArgument[Any], filters: RequestFilter, with_agency: bool = False
+) -> Select[Any]:
     """`columns` over the requests matching `filters`, for aggregates (no order, no loading).
 
-    The request, its agency and the agency's jurisdiction are joined; more can be joined on.
+    The agency and its jurisdiction are joined only when a filter or the caller
+    (`with_agency`) needs them: every request has exactly one agency and one jurisdiction, so
+    the join changes no count, but it costs a lookup per request (most of an aggregate's time
+    on SQLite at 10,000 requests).
     """
-    return (
-        select(*columns)
-        .select_from(RecordsRequest)
-        .join(RecordsRequest.agency)
-        .join(Agency.jurisdiction)
-        .where(*filter_conditions(filters))
-    )
+    query = select(*columns).select_from(RecordsRequest)
+    if with_agency or filters.agency_name or filters.state:
+        query = query.join(RecordsRequest.agency).join(Agency.jurisdiction)
+    return query.where(*filter_conditions(filters))
 
 
 def filter_conditions(filters: RequestFilter) -> list[ColumnElement[bool]]:
