@@ -2,6 +2,14 @@
 
 from foiatrack.domain.accounts.models import Role, User
 from foiatrack.domain.agencies.models import Agency, AgencyKind
+from foiatrack.domain.documents.models import (
+    Document,
+    DocumentGroup,
+    DocumentPage,
+    DocumentTag,
+    SearchEntry,
+    Tag,
+)
 from foiatrack.domain.jobs.models import Job, JobStatus
 from foiatrack.domain.jurisdictions.models import Jurisdiction
 from foiatrack.domain.letters.models import (
@@ -11,6 +19,15 @@ from foiatrack.domain.letters.models import (
     LetterTemplateVersion,
     OutboundMessage,
     RequesterProfile,
+)
+from foiatrack.domain.mail.models import (
+    Attachment,
+    MailboxState,
+    Message,
+    MessageLink,
+    RawMessage,
+    SenderRule,
+    Suggestion,
 )
 from foiatrack.domain.requests.models import (
     Campaign,
@@ -27,7 +44,12 @@ from foiatrack.domain.requests.models import (
 __all__ = [
     "Agency",
     "AgencyKind",
+    "Attachment",
     "Campaign",
+    "Document",
+    "DocumentGroup",
+    "DocumentPage",
+    "DocumentTag",
     "EventKind",
     "Fee",
     "FeeStatus",
@@ -38,13 +60,21 @@ __all__ = [
     "Letter",
     "LetterTemplate",
     "LetterTemplateVersion",
+    "MailboxState",
+    "Message",
+    "MessageLink",
     "OutboundMessage",
+    "RawMessage",
     "RecordsRequest",
     "RequestEvent",
     "RequestReference",
     "RequestTag",
     "RequesterProfile",
     "Role",
+    "SearchEntry",
+    "SenderRule",
     "Status",
+    "Suggestion",
+    "Tag",
     "User",
 ]
