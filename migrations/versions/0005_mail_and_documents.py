@@ -99,8 +99,11 @@ def upgrade():
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('is_auto_reply', sa.Boolean(), nullable=False),
     sa.Column('in_inbox', sa.Boolean(), nullable=False),
+    sa.Column('inbox_note', sa.Text(), nullable=False),
+    sa.Column('suggested_request_id', sa.Integer(), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['raw_id'], ['raw_message.id'], name=op.f('fk_message_raw_id_raw_message')),
+    sa.ForeignKeyConstraint(['suggested_request_id'], ['records_request.id'], name=op.f('fk_message_suggested_request_id_records_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message')),
     sa.UniqueConstraint('raw_id', name=op.f('uq_message_raw_id'))
     )

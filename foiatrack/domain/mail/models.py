@@ -81,6 +81,9 @@ class Message(Base):
     is_auto_reply: Mapped[bool] = mapped_column(default=False)
     #: in the holding pen, waiting for someone to say which request it belongs to
     in_inbox: Mapped[bool] = mapped_column(default=False, index=True)
+    #: why routing could not decide, and a request the sender points to, for the inbox
+    inbox_note: Mapped[str] = mapped_column(Text, default="")
+    suggested_request_id: Mapped[int | None] = mapped_column(ForeignKey("records_request.id"))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     links: Mapped[list[MessageLink]] = relationship(
@@ -131,6 +134,7 @@ class Attachment(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     message: Mapped[Message] = relationship(back_populates="attachments")
+    parent: Mapped[Attachment | None] = relationship(remote_side="Attachment.id")
 
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.filename!r} {self.size}>"

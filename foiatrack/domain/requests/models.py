@@ -246,6 +246,8 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     TAGGED = "tagged"
     FOLLOW_UP = "follow_up"
+    MESSAGE = "message"
+    DOCUMENT = "document"
     NOTE = "note"
     EDITED = "edited"
 
