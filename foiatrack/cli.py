@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from foiatrack import PROJECT_ROOT
 from foiatrack.commands.deadlines import due_date_command, requests_command
+from foiatrack.commands.documents import upload_command
 from foiatrack.commands.letters import draft_command, render_command, send_command
 from foiatrack.commands.reminders import remind_command
 from foiatrack.domain.accounts import services as accounts
@@ -189,5 +190,6 @@ def register_cli(app: Flask) -> None:
         draft_command,
         render_command,
         send_command,
+        upload_command,
     ):
         app.cli.add_command(command)

@@ -22,7 +22,10 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # set from the instance path in load_config
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     STORAGE_DIR: str | None = None  # instance/files unless set
-    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    #: the largest request body (several files uploaded at once)
+    MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    #: the largest single uploaded file
+    MAX_UPLOAD_SIZE = 100 * 1024 * 1024
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

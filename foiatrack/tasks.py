@@ -242,3 +242,124 @@ def campaign_zip(
         "size": len(data),
         "next_url": f"/jobs/{job.id}/download",
     }
+
+
+EXTRACT_DOCUMENTS = "extract_documents"
+
+
+def extract_document(session: Session, document_id: int, config: Mapping[str, Any]) -> str:
+    """Extract one document's text page by page and index it; returns its new status."""
+    from foiatrack.adapters.text_extraction import extract
+    from foiatrack.domain.documents.models import Document
+    from foiatrack.domain.documents.services import save_pages
+    from foiatrack.domain.search.indexing import index_document
+
+    document = session.get(Document, document_id)
+    if document is None:
+        return "missing"
+    result = extract(blob_store(config).get(document.sha256), document.media_type)
+    save_pages(
+        session,
+        document,
+        result.pages,
+        status=result.status,
+        error=result.error,
+        page_count=result.page_count,
+    )
+    index_document(session, document)
+    session.commit()
+    return str(result.status)
+
+
+@handler(EXTRACT_DOCUMENTS)
+def extract_documents(
+    session: Session, job: Job, progress: Progress, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """params: document_ids. Each document is committed on its own."""
+    ids: list[int] = job.params["document_ids"]
+    statuses: dict[str, int] = {}
+    for done, document_id in enumerate(ids, start=1):
+        status = extract_document(session, document_id, config)
+        statuses[status] = statuses.get(status, 0) + 1
+        progress(done, len(ids), f"document {document_id}: {status}")
+    return {"statuses": statuses}
+
+
+def extract_pending_later(app: Any, *, actor: User | None) -> int | None:
+    """Queue text extraction for every document still waiting for it; returns the job id."""
+    from flask import current_app
+
+    from foiatrack.domain.documents.models import Document, ExtractionStatus
+    from foiatrack.extensions import db
+    from foiatrack.jobs import create_job, dispatch
+
+    ids = list(
+        db.session.scalars(
+            select(Document.id)
+            .where(Document.extraction_status == ExtractionStatus.PENDING)
+            .order_by(Document.id)
+        )
+    )
+    if not ids:
+        return None
+    job = create_job(
+        db.session,
+        EXTRACT_DOCUMENTS,
+        title=f"Extract text of {len(ids)} files",
+        params={"document_ids": ids},
+        actor=actor,
+        total=len(ids),
+    )
+    db.session.commit()
+    dispatch(app or current_app._get_current_object(), job.id)
+    return job.id
+
+
+def ingest_uploaded_email(
+    session: Session,
+    data: bytes,
+    *,
+    filename: str,
+    request_id: int | None,
+    actor: User | None,
+    config: Mapping[str, Any],
+) -> tuple[str, int | None]:
+    """An .eml or .msg file added by hand, through the same pipeline as fetched mail."""
+    from foiatrack.adapters.text_extraction import sniff_media_type
+    from foiatrack.domain.mail.ingest import (
+        IngestContext,
+        assign_from_inbox,
+        mail_from_setting,
+        process_message,
+        store_upload,
+    )
+    from foiatrack.domain.mail.models import Message
+
+    if filename.lower().endswith(".msg"):
+        from foiatrack.adapters.outlook import msg_to_eml_bytes
+
+        data = msg_to_eml_bytes(data)
+    blobs = blob_store(config)
+    now = utcnow()
+    raw = store_upload(session, data, store=blobs.put, now=now)
+    request = get_request(session, request_id) if request_id else None
+    outcome = (
+        "duplicate"
+        if raw.status == "duplicate"
+        else process_message(
+            session,
+            raw,
+            data,
+            IngestContext(
+                store=blobs.put,
+                sniff=sniff_media_type,
+                now=now,
+                mail_from=mail_from_setting(config),
+            ),
+        )
+    )
+    source_raw = raw.duplicate_of_id or raw.id
+    message = session.scalar(select(Message).where(Message.raw_id == source_raw))
+    if request is not None and message is not None and actor is not None:
+        assign_from_inbox(session, message, request, actor=actor, remember_sender=False, now=now)
+    return outcome, message.id if message else None

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from foiatrack.domain.accounts.models import Role
 from foiatrack.domain.errors import DomainError, ValidationFailed
+from foiatrack.domain.mail.suggestions import LABELS as SUGGESTION_LABELS
 from foiatrack.extensions import db
 from foiatrack.web import (
     admin,
@@ -68,6 +69,7 @@ def register_web(app: Flask) -> None:
             "Role": Role,
             "today": dt.date.today(),
             "organisation_name": app.config["ORGANISATION_NAME"],
+            "suggestion_labels": SUGGESTION_LABELS,
         }
 
 

@@ -11,6 +11,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from foiatrack.domain.accounts.models import Role
@@ -195,7 +197,54 @@ def _page(
         tag_form=forms.TagForm(formdata=None),
         assign_form=_assign_form(req),
         rule_form=forms.RuleOverrideForm(formdata=None),
+        **correspondence(req),
     ), status
+
+
+def correspondence(req: RecordsRequest) -> dict[str, object]:
+    """The request's thread (sent and received mail), its documents and open suggestions."""
+    from foiatrack.domain.documents.models import Document
+    from foiatrack.domain.letters.models import OutboundMessage
+    from foiatrack.domain.mail.models import Message, MessageLink, Suggestion, SuggestionStatus
+
+    session = db.session
+    received = list(
+        session.scalars(
+            select(Message)
+            .join(MessageLink)
+            .where(MessageLink.request_id == req.id)
+            .options(selectinload(Message.attachments))
+        )
+    )
+    sent = list(
+        session.scalars(select(OutboundMessage).where(OutboundMessage.request_id == req.id))
+    )
+    thread = sorted(
+        [("in", m.sent_at or m.received_at, m) for m in received]
+        + [("out", m.sent_at or m.created_at, m) for m in sent],
+        key=lambda item: item[1],
+    )
+    documents = list(
+        session.scalars(
+            select(Document)
+            .where(Document.request_id == req.id)
+            .order_by(Document.id)
+            .options(selectinload(Document.tags))
+        )
+    )
+    suggestions = list(
+        session.scalars(
+            select(Suggestion).where(
+                Suggestion.request_id == req.id, Suggestion.status == SuggestionStatus.PENDING
+            )
+        )
+    )
+    return {
+        "thread": thread,
+        "documents": documents,
+        "suggestions": suggestions,
+        "documents_by_sha": {d.sha256: d for d in documents},
+    }
 
 
 def _clock(on: dt.date | None) -> Clock:

@@ -77,3 +77,19 @@ document.querySelectorAll("[data-job-url]").forEach((panel) => {
   };
   update();
 });
+
+// Drag and drop onto an upload form: the dropped files go into its file input and it submits.
+document.querySelectorAll("[data-dropzone]").forEach((zone) => {
+  const input = zone.querySelector('input[type="file"]');
+  ["dragenter", "dragover"].forEach((name) => zone.addEventListener(name, (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  }));
+  ["dragleave", "drop"].forEach((name) => zone.addEventListener(name, () => zone.classList.remove("over")));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    zone.requestSubmit();
+  });
+});

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foiatrack.domain.accounts.models import User
-from foiatrack.domain.base import utcnow
 from foiatrack.domain.documents.models import Document, DocumentSource, ExtractionStatus
 from foiatrack.domain.documents.naming import safe_filename
 from foiatrack.domain.documents.zips import expand_zip
@@ -69,7 +68,24 @@ def _all_attachments(parsed: ParsedMessage) -> list[ParsedAttachment]:
     return found
 
 
-def process_raw(session: Session, raw: RawMessage, data: bytes, ctx: IngestContext) -> str:
+def process_raw(
+    session: Session, raw: RawMessage, *, blobs: Any, config: Mapping[str, Any], now: dt.datetime
+) -> str:
+    """What the fetcher calls for each stored raw message: read its bytes back and process."""
+    from foiatrack.adapters.text_extraction import sniff_media_type
+
+    ctx = IngestContext(
+        store=blobs.put, sniff=sniff_media_type, now=now, mail_from=mail_from_setting(config)
+    )
+    return process_message(session, raw, blobs.get(raw.sha256), ctx)
+
+
+def mail_from_setting(config: Mapping[str, Any]) -> str:
+    """Our own address: MAIL_FROM, or the IMAP user when it is an address."""
+    return str(config.get("MAIL_FROM") or config.get("IMAP_USERNAME") or "")
+
+
+def process_message(session: Session, raw: RawMessage, data: bytes, ctx: IngestContext) -> str:
     """Parse, route and store one raw message; returns routed, inbox, outgoing or duplicate."""
     parsed = parse_message(data)
     if is_outgoing(session, parsed, ctx.mail_from):
@@ -309,14 +325,3 @@ def store_upload(
     session.add(raw)
     session.flush()
     return raw
-
-
-def ingest_context(
-    config: Mapping[str, Any], store: Callable[[bytes], str], sniff: Callable[[bytes, str], str]
-) -> IngestContext:
-    return IngestContext(
-        store=store,
-        sniff=sniff,
-        now=utcnow(),
-        mail_from=str(config.get("MAIL_FROM") or config.get("IMAP_USERNAME") or ""),
-    )
