@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing
+import os
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +28,7 @@ from foiatrack.domain.base import utcnow
 from foiatrack.domain.errors import MailDeliveryError, ValidationFailed
 from foiatrack.domain.jobs.models import Job
 from foiatrack.domain.letters import services as letters
+from foiatrack.domain.letters.frame import LetterFrame
 from foiatrack.domain.mail import outbound
 from foiatrack.domain.requests import lifecycle
 from foiatrack.domain.requests.lifecycle import Clock
@@ -190,35 +194,79 @@ def send_requests(
     }
 
 
+def render_frame(frame: LetterFrame) -> tuple[bytes, bytes]:
+    """PDF and DOCX of one letter; a top-level function so worker processes can run it."""
+    renderers = letter_renderers()
+    return renderers.pdf.render(frame), renderers.docx.render(frame)
+
+
+def render_many(
+    frames: list[LetterFrame], *, workers: int, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[bytes, bytes]]:
+    """Render letters in order, on several processes when there are enough of them.
+
+    WeasyPrint holds the GIL for most of its work, so threads would not help; processes do.
+    """
+    if workers <= 1 or len(frames) < 8:
+        for done, frame in enumerate(frames, start=1):
+            yield render_frame(frame)
+            if progress is not None:
+                progress(done)
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for done, rendered in enumerate(pool.map(render_frame, frames, chunksize=4), start=1):
+            yield rendered
+            if progress is not None:
+                progress(done)
+
+
+def render_workers(config: Mapping[str, Any]) -> int:
+    configured = int(config.get("LETTER_RENDER_WORKERS") or 0)
+    return configured if configured > 0 else max(1, min(4, os.cpu_count() or 1))
+
+
 def campaign_zip_bytes(
     session: Session,
     campaign_id: int,
     *,
     blobs: FileSystemBlobStore,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> tuple[str, bytes]:
     """Every letter of a campaign as PDF and DOCX, in one ZIP: what was filed for filed
     requests (the stored snapshot), the current draft for the others."""
     campaign = get_campaign(session, campaign_id)
-    renderers = letter_renderers()
     requests = sorted(campaign.requests, key=lambda r: (r.agency.state, r.agency.name, r.id))
-    buffer = io.BytesIO()
     today = dt.date.today()
+    stored: dict[str, tuple[bytes, bytes]] = {}
+    drafts: list[tuple[str, LetterFrame]] = []
+    for request in requests:
+        letter = letters.current_letter(session, request)
+        if letter is None:
+            continue
+        if letter.filed is not None:
+            stored[_zip_name(request)] = (
+                blobs.get(letter.filed.pdf_sha256),
+                blobs.get(letter.filed.docx_sha256),
+            )
+        else:
+            drafts.append((_zip_name(request), letters.letter_frame(letter, today=today)))
+    total = len(stored) + len(drafts)
+
+    def step(done: int) -> None:
+        if progress is not None and (done % 10 == 0 or done == len(drafts)):
+            progress(len(stored) + done, total, f"Rendered {len(stored) + done} of {total}")
+
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for done, request in enumerate(requests, start=1):
-            letter = letters.current_letter(session, request)
-            if letter is not None:
-                stem = _zip_name(request)
-                if letter.filed is not None:
-                    pdf = blobs.get(letter.filed.pdf_sha256)
-                    docx = blobs.get(letter.filed.docx_sha256)
-                else:
-                    frame = letters.letter_frame(letter, today=today)
-                    pdf, docx = renderers.pdf.render(frame), renderers.docx.render(frame)
-                archive.writestr(f"{stem}.pdf", pdf)
-                archive.writestr(f"{stem}.docx", docx)
-            if progress is not None:
-                progress(done, len(requests), request.agency.name)
+        for stem, (pdf, docx) in stored.items():
+            archive.writestr(f"{stem}.pdf", pdf)
+            archive.writestr(f"{stem}.docx", docx)
+        rendered = render_many([frame for _, frame in drafts], workers=workers, progress=step)
+        for (stem, _), (pdf, docx) in zip(drafts, rendered, strict=True):
+            archive.writestr(f"{stem}.pdf", pdf)
+            archive.writestr(f"{stem}.docx", docx)
     return f"campaign-{campaign.id}-letters.zip", buffer.getvalue()
 
 
@@ -233,7 +281,11 @@ def campaign_zip(
 ) -> dict[str, Any]:
     blobs = blob_store(config)
     name, data = campaign_zip_bytes(
-        session, job.params["campaign_id"], blobs=blobs, progress=progress
+        session,
+        job.params["campaign_id"],
+        blobs=blobs,
+        workers=render_workers(config),
+        progress=progress,
     )
     sha = blobs.put(data)
     return {
@@ -363,3 +415,5 @@ def ingest_uploaded_email(
     if request is not None and message is not None and actor is not None:
         assign_from_inbox(session, message, request, actor=actor, remember_sender=False, now=now)
     return outcome, message.id if message else None
+
+

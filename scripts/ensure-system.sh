@@ -5,9 +5,10 @@ set -euo pipefail
 
 purpose=${1:-run}
 # Packages the app itself needs at run time.
-run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei)
+run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei
+  tesseract-ocr tesseract-ocr-eng)
 # Packages only the test suite needs (servers and tools the tests start).
-test_packages=()
+test_packages=(dovecot-imapd)
 
 missing=()
 if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then

@@ -404,3 +404,22 @@ def test_hostile_agency_names_stay_literal(app: Flask, runner: FlaskCliRunner) -
             pdf = pdf_text(letter_renderers().pdf.render(frame))
             # a long name wraps in the PDF: compare without line breaks
             assert req.agency.name.replace(" ", "") in pdf.replace("\n", "").replace(" ", "")
+
+
+def test_parallel_rendering_keeps_the_order() -> None:
+    from foiatrack.domain.letters.context import frame_from_context, sample_context
+    from foiatrack.domain.letters.document import parse_markdown
+    from foiatrack.tasks import render_many
+
+    frames = [
+        frame_from_context(
+            sample_context(), subject=f"Letter {i}", body=parse_markdown(f"Paragraph number {i}.")
+        )
+        for i in range(10)
+    ]
+    seen: list[int] = []
+    rendered = list(render_many(frames, workers=2, progress=seen.append))
+    assert seen == list(range(1, 11))
+    for i, (pdf, docx) in enumerate(rendered):
+        assert f"Paragraph number {i}." in pdf_text(pdf)
+        assert f"Paragraph number {i}." in docx_text(docx)
