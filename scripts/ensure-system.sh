@@ -8,7 +8,7 @@ purpose=${1:-run}
 run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-microhei
   tesseract-ocr tesseract-ocr-eng)
 # Packages only the test suite needs (servers and tools the tests start).
-test_packages=(dovecot-imapd)
+test_packages=(dovecot-imapd chromium)
 
 missing=()
 if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
