@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run setup test test-sqlite test-postgresql lint format serve clean-venv
+.PHONY: run setup test test-sqlite test-postgresql lint format serve clean-venv bench bench-quick
 
 ## Install what is missing, prepare the database and serve on http://127.0.0.1:5000
 run: setup
@@ -47,3 +47,17 @@ lint:
 format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## Benchmarks (not tests): run bench/bench_*.py and write docs/performance.md
+bench:
+	scripts/ensure-bench.sh
+	scripts/ensure-venv.sh requirements-dev.txt
+	scripts/ensure-postgres.sh
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+
+## The same with less data and shorter loads: under 3 minutes
+bench-quick:
+	scripts/ensure-bench.sh
+	scripts/ensure-venv.sh requirements-dev.txt
+	scripts/ensure-postgres.sh
+	$(VENV)/bin/python -m bench.run --quick $(BENCH_ARGS)

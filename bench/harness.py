@@ -90,6 +90,9 @@ class Machine:
     sqlite: str
     postgresql: str
     system: str
+    tools: str = ""
+    #: 1-minute load average when the run started: other work on the machine skews latencies
+    load_average: float = 0.0
     date: str = field(default_factory=lambda: dt.date.today().isoformat())
 
 
@@ -141,6 +144,19 @@ def process_peak_rss_mb(pid: int) -> float | None:
         return None
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else None
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (from /proc; 0 off Linux).
+
+    Unlike latencies, CPU per request hardly changes when other work competes for the cores.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after the command name: state is field 3, utime 14 and stime 15 (1-based, see proc(5))
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def child_pids(pid: int) -> list[int]:
@@ -198,7 +214,8 @@ def postgres_version(url: str = POSTGRES_URL) -> str:
         engine.dispose()
 
 
-def machine_facts() -> Machine:
+def machine_facts(load_average: float | None = None) -> Machine:
+    gunicorn = Path(sys.executable).parent / "gunicorn"
     return Machine(
         cores=os.cpu_count() or 0,
         cpu=cpu_model(),
@@ -206,6 +223,8 @@ def machine_facts() -> Machine:
         sqlite=sqlite3.sqlite_version,
         postgresql=postgres_version(),
         system=f"{platform.system()} {platform.release()}",
+        tools=f"{tool_version(['wrk', '--version'])}; {tool_version([str(gunicorn), '--version'])}",
+        load_average=os.getloadavg()[0] if load_average is None else load_average,
     )
 
 
@@ -215,9 +234,8 @@ def tool_version(command: Sequence[str]) -> str:
         done = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return "not installed"
-    return (
-        (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else ""
-    )
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0].split(" Copyright")[0] if text else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,13 +258,13 @@ def merge_results(
         results[f"{mode}:{result.name}"] = result.to_json()
     machines = dict(stored.get("machine", {}))
     machines[mode] = asdict(machine)
-    return {"machine": machines, "results": dict(sorted(results.items()))}
+    return {"machine": machines, "results": results}
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "-"
-    if abs(value) >= 100:
+    if float(value).is_integer() or abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.{digits}f}"
 
@@ -276,7 +294,8 @@ def render(stored: dict[str, Any]) -> str:
                 f"Measured {machine.get('date', '?')} on {machine.get('cores', '?')} cores "
                 f"({_cell(machine.get('cpu', '?'))}), {machine.get('system', '')}; Python "
                 f"{machine.get('python', '?')}, SQLite {machine.get('sqlite', '?')}, PostgreSQL "
-                f"{machine.get('postgresql', '?')}.",
+                f"{machine.get('postgresql', '?')}. Tools: {_cell(machine.get('tools', ''))}. "
+                f"Load average when the run started: {machine.get('load_average', 0):.2f}.",
                 "",
             ]
         lines += [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[Result] = []
     failed: list[str] = []
     started = time.perf_counter()
+    load_average = os.getloadavg()[0]
     for name in args.only or names:
         log(f"== {name} ({mode})")
         module = importlib.import_module(f"bench.bench_{name}")
@@ -76,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results += produced
         log(f"   {name} took {time.perf_counter() - begun:.0f} s")
     if results and not args.no_write:
-        stored = merge_results(load_results(), results, mode=mode, machine=machine_facts())
+        stored = merge_results(
+            load_results(), results, mode=mode, machine=machine_facts(load_average)
+        )
         DATA.write_text(_json(stored))
         write_doc(render(stored))
         log(f"Wrote {DOC.relative_to(BENCH_DIR.parent)} and {DATA.relative_to(BENCH_DIR.parent)}")

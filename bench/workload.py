@@ -138,10 +138,16 @@ class Workload:
     seconds: float
 
     def describe(self) -> str:
-        top = ", ".join(f"{s} {n}" for s, n in self.statuses.most_common(5))
         return (
-            f"{self.requests:,} requests to {self.agencies:,} agencies in {self.campaigns} "
-            f"campaigns over {HISTORY_DAYS // 365} years (seed {self.seed}; {top}, ...)"
+            f"{self.requests:,} requests, {self.agencies:,} agencies, {self.campaigns} campaigns "
+            f"over {HISTORY_DAYS // 365} years (seed {self.seed})"
+        )
+
+    def status_mix(self) -> str:
+        """The statuses, most common first, as shares."""
+        return ", ".join(
+            f"{status.replace('_', ' ')} {n / self.requests:.0%}"
+            for status, n in self.statuses.most_common()
         )
 
 

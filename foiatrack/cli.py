@@ -14,10 +14,13 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from foiatrack import PROJECT_ROOT
+from foiatrack.commands.archive import evidence_command, regroup_command
 from foiatrack.commands.deadlines import due_date_command, requests_command
 from foiatrack.commands.documents import upload_command
 from foiatrack.commands.letters import draft_command, render_command, send_command
+from foiatrack.commands.mail import fetch_mail_command
 from foiatrack.commands.reminders import remind_command
+from foiatrack.commands.search import reindex_command, search_command
 from foiatrack.domain.accounts import services as accounts
 from foiatrack.domain.accounts.models import Role, User
 from foiatrack.domain.agencies import importing
@@ -191,5 +194,10 @@ def register_cli(app: Flask) -> None:
         render_command,
         send_command,
         upload_command,
+        search_command,
+        reindex_command,
+        regroup_command,
+        evidence_command,
+        fetch_mail_command,
     ):
         app.cli.add_command(command)

@@ -334,7 +334,13 @@ def extract_documents(
         status = extract_document(session, document_id, config)
         statuses[status] = statuses.get(status, 0) + 1
         progress(done, len(ids), f"document {document_id}: {status}")
-    return {"statuses": statuses}
+    # New text may join or form groups of near-identical documents; only changed documents
+    # are re-read, so this stays cheap.
+    from foiatrack.domain.documents.similarity import regroup
+
+    report = regroup(session)
+    session.commit()
+    return {"statuses": statuses, "groups": report.groups}
 
 
 def extract_pending_later(app: Any, *, actor: User | None) -> int | None:
@@ -417,3 +423,5 @@ def ingest_uploaded_email(
     return outcome, message.id if message else None
 
 
+# The archive's job kinds (exports, evidence bundles, regrouping) register on import.
+from foiatrack import tasks_archive  # noqa: E402, F401

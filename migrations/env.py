@@ -6,6 +6,7 @@ from flask import current_app
 from alembic import context
 
 import foiatrack.domain.models
+from foiatrack.domain.search.schema import include_name
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -96,6 +97,8 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    # The full-text index (FTS5 tables, the tsvector column) is made by hand in 0006.
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -20,7 +20,7 @@ from foiatrack.domain.accounts.services import create_user
 from foiatrack.domain.jurisdictions.services import load_jurisdictions
 from foiatrack.domain.reference import DATA_DIR
 from foiatrack.extensions import db
-from tests.servers import smtp_server  # noqa: F401 - a fixture for every test module
+from tests.servers import imap_server, smtp_server  # noqa: F401 - fixtures for every test module
 
 POSTGRES_URL = os.environ.get(
     "FOIATRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

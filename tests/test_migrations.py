@@ -9,12 +9,15 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect
 
+from foiatrack.domain.search.schema import include_name
 from foiatrack.extensions import db
 
 
 def test_migrations_match_models(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -63,3 +63,10 @@ class LetterTemplateError(DomainError):
         self.part = part
         self.lineno = lineno
         self.problems = problems or [message]
+
+
+class MailboxError(DomainError):
+    """The mailbox (IMAP server) could not be reached or refused a command; nothing was lost:
+    what was stored before the failure stays stored, and the next pass carries on from there."""
+
+    status_code = 502

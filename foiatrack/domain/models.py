@@ -10,6 +10,7 @@ from foiatrack.domain.documents.models import (
     SearchEntry,
     Tag,
 )
+from foiatrack.domain.documents.signatures import DocumentSignature
 from foiatrack.domain.jobs.models import Job, JobStatus
 from foiatrack.domain.jurisdictions.models import Jurisdiction
 from foiatrack.domain.letters.models import (
@@ -49,6 +50,7 @@ __all__ = [
     "Document",
     "DocumentGroup",
     "DocumentPage",
+    "DocumentSignature",
     "DocumentTag",
     "EventKind",
     "Fee",

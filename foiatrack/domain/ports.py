@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,4 +23,43 @@ class LetterRenderer(Protocol):
 
     def render(self, frame: LetterFrame) -> bytes:
         """Return the file's bytes; never fetch anything from the network or the disk."""
+        ...
+
+
+class Mailbox(Protocol):
+    """One folder of a mail server, read by UID; every failure is a MailboxError."""
+
+    #: stable across runs ("imap://user@host:993/INBOX"): RawMessage.mailbox and the lock key
+    name: str
+
+    @property
+    def supports_idle(self) -> bool:
+        """True when idle_wait can wait for the server to announce new mail."""
+        ...
+
+    def uidvalidity(self) -> int:
+        """(Re)open the folder and return its UIDVALIDITY; call it at the start of each pass."""
+        ...
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """UIDs above `last_uid` not yet marked done, in ascending order."""
+        ...
+
+    def fetch(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]:
+        """Yield (uid, raw bytes) in order, a few messages at a time, without marking them read.
+
+        A UID that is gone from the server (expunged meanwhile) is left out.
+        """
+        ...
+
+    def mark_done(self, uid: int) -> None:
+        """The message is safely stored: move it to the processed folder or flag it."""
+        ...
+
+    def idle_wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for new mail; True when the server announced some."""
+        ...
+
+    def close(self) -> None:
+        """Log out, or drop the connection; never raises."""
         ...

@@ -16,6 +16,7 @@ from foiatrack.extensions import db
 from foiatrack.web import (
     admin,
     agencies,
+    archive,
     auth,
     calendar,
     campaigns,
@@ -26,6 +27,7 @@ from foiatrack.web import (
     jobs,
     letters,
     requests,
+    search,
 )
 from foiatrack.web.security import current_role_allows, init_security
 
@@ -35,8 +37,11 @@ NAVIGATION = [
     ("requests.index", "Requests", Role.VIEWER),
     ("inbox.index", "Inbox", Role.VIEWER),
     ("documents.index", "Documents", Role.VIEWER),
+    ("search.index", "Search", Role.VIEWER),
+    ("archive.index", "Archive", Role.VIEWER),
     ("agencies.index", "Agencies", Role.VIEWER),
     ("letters.index", "Letters", Role.VIEWER),
+    ("jobs.index", "Jobs", Role.VIEWER),
     ("admin.index", "Admin", Role.ADMIN),
 ]
 
@@ -56,6 +61,8 @@ def register_web(app: Flask) -> None:
         admin,
         calendar,
         exports,
+        archive,
+        search,
     ):
         app.register_blueprint(module.bp)
     app.add_url_rule("/healthz", "health", _health)

@@ -152,7 +152,12 @@ def create() -> ResponseReturnValue:
             letters.DateRange(since, until)
         except ValidationFailed as error:
             flash(str(error), "error")
-            return render_template("campaigns/new.html", form=form, problems=error.problems), 422
+            return render_template(
+                "campaigns/new.html",
+                form=form,
+                problems=error.problems,
+                needs_profile=_needs_profile(),
+            ), 422
         job = create_job(
             db.session,
             DRAFT_CAMPAIGN,
@@ -171,9 +176,14 @@ def create() -> ResponseReturnValue:
         db.session.commit()
         dispatch(current_app._get_current_object(), job.id)
         return redirect(url_for("jobs.detail", job_id=job.id))
-    return render_template("campaigns/new.html", form=form, problems=[]), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "campaigns/new.html", form=form, problems=[], needs_profile=_needs_profile()
+    ), (400 if form.errors else 200)
+
+
+def _needs_profile() -> bool:
+    """Letters are signed with a profile: say so before the form is filled in, not after."""
+    return letters.get_profile(db.session, current_user) is None
 
 
 @bp.get("/<int:campaign_id>")

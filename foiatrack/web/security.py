@@ -22,6 +22,9 @@ SELF_SERVICE_ENDPOINTS = {
     "auth.account",
     "calendar.rotate",
     "campaigns.letters_zip",
+    "archive.export_tag",
+    "archive.export_search",
+    "archive.evidence",
     "auth.profile",
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -27,7 +27,8 @@ function sortTable(table, column, ascending) {
 document.querySelectorAll("table.sortable").forEach((table) => {
   Array.from(table.tHead.rows[0].cells).forEach((th, column) => {
     const label = th.textContent.trim();
-    if (!label) return;
+    // Columns without a visible title (a column of checkboxes) are not sortable.
+    if (!label || th.querySelector(".visually-hidden") || th.dataset.sortable === "false") return;
     th.setAttribute("aria-sort", "none");
     const button = document.createElement("button");
     button.type = "button";

@@ -40,6 +40,7 @@ from foiatrack.domain.letters.templates import (
 from foiatrack.domain.ports import LetterRenderer
 from foiatrack.domain.requests.models import Campaign, RecordsRequest, Status
 from foiatrack.domain.requests.services import create_campaign, create_request
+from foiatrack.domain.search.indexing import index_filed_letter
 
 #: when the Ring partnerships began: the default start of a request's date range
 DEFAULT_RANGE_START = dt.date(2018, 1, 1)
@@ -407,6 +408,7 @@ def file_letter(
         extra=extra or {},
     )
     session.add(filed)
+    index_filed_letter(session, filed)
     session.flush()
     return filed
 

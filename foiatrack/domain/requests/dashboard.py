@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from foiatrack.domain.jurisdictions.models import Jurisdiction
@@ -37,6 +37,17 @@ ANSWER_STATUSES = [
 ]
 APPEALABLE = [Status.PARTIALLY_FULFILLED, Status.NO_RESPONSIVE_RECORDS, Status.REJECTED]
 WAITING_STATUSES = [Status.FEE_REQUESTED, Status.CLARIFICATION_REQUESTED]
+#: the dashboard's buckets in display order: key, title, hint
+BUCKETS = (
+    ("overdue", "Overdue", "The agency's deadline has passed: follow up."),
+    ("due_soon", f"Due in the next {DUE_SOON_DAYS} days", "Deadlines coming up."),
+    (
+        "waiting",
+        "Waiting on us",
+        "A fee or a clarification is owed, or an answer may be worth appealing.",
+    ),
+    ("answered", "Recently answered", f"First answers in the last {RECENT_ANSWER_DAYS} days."),
+)
 
 
 @dataclass(frozen=True)
@@ -113,45 +124,35 @@ def bucket_totals(session: Session, filters: RequestFilter, *, today: dt.date) -
     return {key: int(getattr(row, key) or 0) for key in conditions}
 
 
+def _bucket_query(filters: RequestFilter, key: str, condition: ColumnElement[bool]) -> Select:
+    query = request_query(filters).where(condition)
+    if key == "overdue":
+        return query.order_by(None).order_by(RecordsRequest.due_on, RecordsRequest.id)
+    if key == "answered":
+        return query.order_by(None).order_by(
+            RecordsRequest.first_response_on.desc(), RecordsRequest.id
+        )
+    return query
+
+
 def build_dashboard(
     session: Session, filters: RequestFilter, *, today: dt.date, limit: int = BUCKET_LIMIT
 ) -> Dashboard:
     """Every bucket, campaign and chart figure for the filters, in a fixed number of queries."""
     conditions = _bucket_conditions(today)
     totals = bucket_totals(session, filters, today=today)
-    base = request_query(filters)
-    queries = {
-        "overdue": base.where(conditions["overdue"])
-        .order_by(None)
-        .order_by(RecordsRequest.due_on, RecordsRequest.id),
-        "due_soon": base.where(conditions["due_soon"]),
-        "waiting": base.where(conditions["waiting"]),
-        "answered": base.where(conditions["answered"])
-        .order_by(None)
-        .order_by(RecordsRequest.first_response_on.desc(), RecordsRequest.id),
-    }
-    titles = {
-        "overdue": ("Overdue", "The agency's deadline has passed: follow up."),
-        "due_soon": (f"Due in the next {DUE_SOON_DAYS} days", "Deadlines coming up."),
-        "waiting": (
-            "Waiting on us",
-            "A fee or a clarification is owed, or an answer may be worth appealing.",
-        ),
-        "answered": (
-            "Recently answered",
-            f"First answers in the last {RECENT_ANSWER_DAYS} days.",
-        ),
-    }
     buckets = [
-        # An empty bucket needs no query: its total is already known.
         Bucket(
             key,
             title,
             hint,
             totals[key],
-            list(session.scalars(queries[key].limit(limit))) if totals[key] else [],
+            # An empty bucket needs no query: its total is already known.
+            list(session.scalars(_bucket_query(filters, key, conditions[key]).limit(limit)))
+            if totals[key]
+            else [],
         )
-        for key, (title, hint) in titles.items()
+        for key, title, hint in BUCKETS
     ]
     return Dashboard(
         today=today,
