@@ -5,7 +5,8 @@ FLASK := $(VENV)/bin/flask --app foiatrack
 PYTEST := $(VENV)/bin/python -m pytest
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?=
+# two workers: the machines have two cores, and every test has its own database and servers
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run setup test test-sqlite test-postgresql lint format serve clean-venv bench bench-quick
 
@@ -30,6 +31,7 @@ test:
 	scripts/ensure-system.sh test
 	scripts/ensure-venv.sh requirements-dev.txt
 	scripts/ensure-postgres.sh
+	scripts/ensure-node-deps.sh
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql

@@ -15,6 +15,9 @@ if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
   missing+=(python3 python3-venv)
 fi
 wanted=(${run_packages[@]+"${run_packages[@]}"})
+if [ "$purpose" = test ] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)  # axe-core for the browser tests' accessibility checks
+fi
 if [ "$purpose" = test ]; then
   wanted+=(${test_packages[@]+"${test_packages[@]}"})
 fi
