@@ -41,7 +41,7 @@ from bench.bench_dashboard import (
     postgres_reachable,
     sqlite_backend,
 )
-from bench.harness import Result, log, own_peak_rss_mb, percentile, python_command, timed_runs
+from bench.harness import Result, log, own_peak_rss_mb, percentile, python_command
 from bench.workload import build_workload
 from foiatrack import PROJECT_ROOT, create_app
 from foiatrack.domain.accounts.models import Role
@@ -379,17 +379,19 @@ def measure(
             _login(client)
             for query, filters in queries(corpus):
                 total = search(db.session, query, filters=filters).total
-                app_ms = timed_runs(
-                    lambda q=query, f=filters: search(db.session, q, filters=f), runs
-                )
-                bare_ms = timed_runs(
-                    lambda q=query, f=filters: search(db.session, q, filters=f, facets=False),
+                args = {"q": query, **filters.active()}
+                # Interleaved, so that the app and the raw engine share whatever else the
+                # machine is doing at the time.
+                app_ms, bare_ms, raw_ms, page_ms = interleaved(
+                    [
+                        lambda q=query, f=filters: search(db.session, q, filters=f),
+                        lambda q=query, f=filters: search(db.session, q, filters=f, facets=False),
+                        raw_for(query),
+                        lambda a=args: _page(client, a),
+                    ],
                     runs,
                 )
                 db.session.rollback()
-                raw_ms = timed_runs(raw_for(query), runs)
-                args = {"q": query, **filters.active()}
-                page_ms = timed_runs(lambda a=args: _page(client, a), max(3, runs // 2), warmup=1)
                 timings.app += app_ms
                 timings.bare += bare_ms
                 timings.raw += raw_ms
@@ -406,6 +408,18 @@ def measure(
             db.session.remove()
             db.engine.dispose()
     return timings
+
+
+def interleaved(works: list[Callable[[], object]], runs: int, warmup: int = 2) -> list[list[float]]:
+    """Milliseconds of each work, `runs` rounds of one call each, after `warmup` rounds."""
+    times: list[list[float]] = [[] for _ in works]
+    for round_ in range(warmup + runs):
+        for work, spent in zip(works, times, strict=True):
+            start = time.perf_counter()
+            work()
+            if round_ >= warmup:
+                spent.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def _page(client: Any, args: dict[str, str]) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from foiatrack import PROJECT_ROOT
 from foiatrack.commands.mail import Backoff
+from foiatrack.domain.documents.models import Document, ExtractionStatus
 from foiatrack.domain.letters.services import SUBJECT_TAG_FORMAT
 from foiatrack.domain.mail.fetching import message_id_of
 from foiatrack.domain.mail.models import MailboxState, Message, MessageLink, RawMessage, RawStatus
@@ -64,15 +65,20 @@ def test_one_pass_routes_replies_and_keeps_the_rest_in_the_inbox(
 ) -> None:
     request = make_request(session)
     session.commit()
-    tagged = make_mail(1, subject=f"RE: Ring records {SUBJECT_TAG_FORMAT.format(id=request.id)}")
+    tagged = make_mail(
+        1,
+        subject=f"RE: Ring records {SUBJECT_TAG_FORMAT.format(id=request.id)}",
+        attachment=b"%PDF-1.4 not really a pdf\n",
+    )
     stray = make_mail(2, subject="A question about something else")
     forwarded = make_mail(
         3,
         subject="Fwd: RE: Ring records",
         message_id="<forward@x>",
         body="Reply number 1: we received your request.\r\n",
+        attachment=b"%PDF-1.4 not really a pdf\n",
     )
-    pdf = make_mail(4, subject="records", attachment=b"%PDF-1.4 not really a pdf\n")
+    pdf = make_mail(4, subject="records", attachment=b"%PDF-1.4 another file\n")
     imap_server.append_many("INBOX", [tagged, stray, tagged, pdf])
     app.config.update(imap_server.config(IMAP_PROCESSED_FOLDER="Processed"))
 
@@ -83,6 +89,12 @@ def test_one_pass_routes_replies_and_keeps_the_rest_in_the_inbox(
     links = session.scalars(sa.select(MessageLink)).all()
     assert [link.request_id for link in links] == [request.id]
     assert [link.routed_by for link in links] == ["subject_tag"]
+    # The routed reply's file became a document, and its text extraction ran before the
+    # command ended (a background thread would have died with it).
+    documents = session.scalars(sa.select(Document)).all()
+    assert [d.filename for d in documents] == ["records.pdf"]
+    assert documents[0].extraction_status != ExtractionStatus.PENDING
+    assert "Text extraction of the new files: job" in result.output
     assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 3
     assert imap_server.messages() == []
     assert len(imap_server.messages("Processed")) == 4
@@ -147,7 +159,7 @@ def _env(app: Flask, imap_server: ImapServer, **extra: str) -> dict[str, str]:
 FLASK = [sys.executable, "-m", "flask", "--app", "foiatrack", "fetch-mail"]
 
 
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -163,7 +175,8 @@ def test_watch_ingests_new_mail_reconnects_and_stops_cleanly_on_sigterm(
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         watcher = subprocess.Popen(
-            [*FLASK, "--watch", "--interval", "1"],
+            # A long interval: mail noticed within seconds was announced by IDLE, not polled.
+            [*FLASK, "--watch", "--interval", "600"],
             cwd=PROJECT_ROOT,
             env=_env(app, imap_server),
             stdout=stdout,
@@ -175,7 +188,7 @@ def test_watch_ingests_new_mail_reconnects_and_stops_cleanly_on_sigterm(
         started = time.monotonic()
         imap_server.append("INBOX", make_mail(2))
         _wait_for(lambda: _counts(session).get(RawStatus.DONE) == 2, "mail during IDLE")
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 15
         # The server drops the connection: the watcher logs it, reconnects, carries on.
         imap_server.kick()
         _wait_for(lambda: "trying again in" in err.read_text(), "the failure to be logged")

@@ -258,10 +258,10 @@ def test_campaign_in_the_browser(
     response = client.post(
         f"/requests/{request_id}/actions/file",
         data={
-            "on": "2026-11-02",
-            "method": "portal",
-            "confirmation": "W012345",
-            "csrf_token": csrf_token(client, f"/requests/{request_id}"),
+            "file-on": "2026-11-02",
+            "file-method": "portal",
+            "file-confirmation": "W012345",
+            "file-csrf_token": csrf_token(client, f"/requests/{request_id}"),
         },
     )
     assert response.status_code == 302

@@ -13,6 +13,7 @@ import datetime as dt
 import random
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
@@ -108,6 +109,21 @@ def _processor(config: Mapping[str, Any]) -> Callable[[Session, RawMessage], str
     return process
 
 
+def _extract_pending(*, wait: bool) -> int | None:
+    """Queue text extraction for the files mail brought in (as the inbox and uploads do)."""
+    from foiatrack.tasks import extract_pending_later
+
+    app = current_app._get_current_object()
+    job_id = extract_pending_later(app, actor=None)
+    if job_id is not None and wait:
+        # A one-off command would end, and take the job runner's background thread with it,
+        # before the extraction finished: wait for it (the rq runner has no such thread).
+        for thread in threading.enumerate():
+            if thread.name == f"foiatrack-job-{job_id}":
+                thread.join()
+    return job_id
+
+
 def _report(summary: FetchSummary, *, stamp: bool = False) -> None:
     prefix = f"{_stamp()} {summary.mailbox}: " if stamp else ""
     if summary.skipped_locked:
@@ -167,6 +183,9 @@ def fetch_mail_command(watch: bool, interval: float) -> None:
     finally:
         mailbox.close()
     _report(summary)
+    job_id = _extract_pending(wait=True)
+    if job_id is not None:
+        click.echo(f"Text extraction of the new files: job {job_id}.")
 
 
 def _watch(
@@ -198,6 +217,8 @@ def _watch(
                 backoff.reset()
                 if summary.fetched or summary.retried or summary.failed or summary.skipped_locked:
                     _report(summary, stamp=True)
+                if summary.routed:
+                    _extract_pending(wait=False)
                 if summary.fetched and not summary.skipped_locked:
                     continue  # more may have come in meanwhile: look again before waiting
                 with stopper.waiting():

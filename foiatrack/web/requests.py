@@ -175,7 +175,7 @@ def _page(
     """The request page, with a fresh form for each action that is possible now."""
     today = dt.date.today()
     action_forms = {
-        a: ACTIONS[a][0](formdata=None)
+        a: ACTIONS[a][0](formdata=None, prefix=a.value)
         for a in available_actions(req.status)
         if a != Action.SETTLE_FEE
     }
@@ -306,7 +306,8 @@ def act(request_id: int, name: str) -> ResponseReturnValue:
     except (ValueError, KeyError):
         abort(404, description=f"There is no action {name!r}.")
     req = services.get_request(db.session, request_id)
-    form = form_class()
+    # Each action's form has its own prefix, so the many forms on one page never share ids.
+    form = form_class(prefix=action.value)
     if not form.validate_on_submit():
         flash(
             "Please check the form: "

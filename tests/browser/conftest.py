@@ -61,6 +61,9 @@ EDITOR_EMAIL = "editor@example.org"
 VIEWER_EMAIL = "viewer@example.org"
 
 
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     # Remember whether the test body failed, so the server fixture can print its log then.
@@ -68,9 +71,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.stash[_FAILED] = report.failed
     return report
-
-
-_FAILED = pytest.StashKey[bool]()
 
 
 # --- the app in a subprocess -----------------------------------------------------------------
@@ -313,8 +313,11 @@ class UI:
         )
 
     def _request(self, request: Any) -> None:
+        # Only the network counts: the browser's own PDF viewer loads chrome:// files.
         url = request.url
-        if not url.startswith((self.server.url + "/", "data:", "blob:", "about:")):
+        if url.startswith(("http:", "https:", "ws:", "wss:")) and not url.startswith(
+            self.server.url + "/"
+        ):
             self.problems.append(f"{self.page.url} loaded {url} from outside the app")
 
     def _console(self, message: Any) -> None:

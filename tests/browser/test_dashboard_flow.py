@@ -18,7 +18,7 @@ from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import FilingMethod
 from foiatrack.domain.requests.services import create_campaign, create_request
 from foiatrack.extensions import db
-from tests.browser.conftest import EDITOR_EMAIL, UI, LiveServer
+from tests.browser.conftest import DESKTOP, EDITOR_EMAIL, PHONE, UI, LiveServer
 from tests.factories import make_agency
 
 pytestmark = pytest.mark.browser
@@ -116,9 +116,9 @@ def test_overdue_first_extension_and_calendar_feed(
     long_cell = page.locator("#overdue td", has_text=LONG_NAME)
     line_height = long_cell.evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight)")
     assert long_cell.bounding_box()["height"] > 1.5 * line_height
-    page.set_viewport_size({"width": 375, "height": 740})
+    page.set_viewport_size(PHONE)
     ui.shot("dashboard-on-a-phone")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(DESKTOP)
 
     # Keyboard: the skip link comes first and moves focus to the content; every focused
     # control shows a focus ring; a column header sorts from the keyboard.

@@ -39,7 +39,12 @@ def _post(client: FlaskClient, path: str, **data: str):
 
 
 def _action(client: FlaskClient, request_id: int, name: str, **data: str):
-    return _post(client, f"/requests/{request_id}/actions/{name}", **data)
+    # every action's form is prefixed with its name, as the page renders it
+    token = csrf_token(client, f"/requests/{request_id}")
+    fields = {f"{name}-{key}": value for key, value in data.items()}
+    return client.post(
+        f"/requests/{request_id}/actions/{name}", data={**fields, f"{name}-csrf_token": token}
+    )
 
 
 def _status(app: Flask, request_id: int) -> Status:

@@ -62,7 +62,11 @@ def test_a_facet_link_narrows_and_can_be_removed(
     html = _page(client, "q=ring&state=MI")
     assert "4 results" in html
     assert "Filtered by:" in html
-    assert 'href="/search/?q=ring" title="Remove this filter"' in html
+    assert 'href="/search/?q=ring" title="Remove this filter">State: Michigan' in html
+    # the active value links back to the unfiltered search
+    assert 'href="/search/?q=ring" aria-current="true" title="Remove this filter">Michigan' in html
+    html = _page(client, f"q=ring&agency_id={corpus.ids['troy']}")
+    assert "Agency: Troy Police Department" in html
     # the other active filters ride along in the form
     html = _page(client, "q=ring&tag=mou&kind=document")
     assert "2 results" in html
