@@ -264,8 +264,16 @@ def download(request_id: int, fmt: str) -> ResponseReturnValue:
     return response
 
 
-def file_with_letter(req: object, *, method: object, confirmation: str, on: dt.date) -> None:
-    """Filing by other means (portal, post, fax): snapshot the letter, then start the clock."""
+def file_with_letter(
+    req: object,
+    *,
+    method: object,
+    confirmation: str,
+    on: dt.date,
+    confirmation_file: object | None = None,
+) -> None:
+    """Filing by other means (portal, post, fax): snapshot the letter, keep the confirmation
+    the channel gave (a number, a receipt file), then start the clock."""
     letter = letters.current_letter(db.session, req)
     if letter is not None and letter.filed_at is None and Status(req.status) == Status.DRAFT:
         now = dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC)
@@ -285,3 +293,19 @@ def file_with_letter(req: object, *, method: object, confirmation: str, on: dt.d
         method=method,
         confirmation=confirmation,
     )
+    if confirmation_file is not None and getattr(confirmation_file, "filename", ""):
+        from foiatrack.adapters.text_extraction import sniff_media_type
+        from foiatrack.domain.documents.services import upload_document
+
+        result = upload_document(
+            db.session,
+            req,
+            filename=confirmation_file.filename,
+            data=confirmation_file.read(),
+            store=blob_store(current_app.config).put,
+            sniff=sniff_media_type,
+            actor=current_user,
+            today=on,
+            max_size=current_app.config["MAX_UPLOAD_SIZE"],
+        )
+        result.document.title = f"Filing confirmation: {result.document.filename}"

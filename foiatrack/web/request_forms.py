@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -42,6 +43,7 @@ class FileForm(DatedForm):
     confirmation = StringField(
         "Confirmation or receipt number", validators=[Optional(), Length(max=200)]
     )
+    confirmation_file = FileField("Confirmation file (receipt, portal page), optional")
 
 
 class AcknowledgeForm(DatedForm):

@@ -53,6 +53,7 @@ ACTIONS: dict[Action, tuple[type[FlaskForm], Handler]] = {
             method=FilingMethod(f.method.data),
             confirmation=f.confirmation.data or "",
             on=c.on,
+            confirmation_file=f.confirmation_file.data,
         ),
     ),
     Action.ACKNOWLEDGE: (
