@@ -423,3 +423,17 @@ def test_parallel_rendering_keeps_the_order() -> None:
     for i, (pdf, docx) in enumerate(rendered):
         assert f"Paragraph number {i}." in pdf_text(pdf)
         assert f"Paragraph number {i}." in docx_text(docx)
+
+
+@pytest.mark.usefixtures("setup")
+def test_preview_a_template_for_any_agency(
+    app: Flask, client: FlaskClient, login_as: Callable[[Role], User]
+) -> None:
+    login_as(Role.VIEWER)
+    agency_id = _agency_ids(app, "OR")[0]
+    page = client.get(f"/letters/ring_request?agency={agency_id}").get_data(as_text=True)
+    assert "Preview for Tigard Police Department" in page
+    assert "ORS 192" in page and "Springfield" not in page.split("Preview for")[1]
+    assert "Preview the Ring request letter" in client.get(f"/agencies/{agency_id}").get_data(
+        as_text=True
+    )

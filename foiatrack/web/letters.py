@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from foiatrack.adapters import blob_store, letter_renderers
 from foiatrack.domain.accounts.models import Role
+from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.errors import DomainError, LetterTemplateError
 from foiatrack.domain.letters import services as letters
 from foiatrack.domain.letters.frame import frame_to_html
@@ -109,9 +110,21 @@ def _edit(template: object | None) -> ResponseReturnValue:
         form.description.data = template.description
         form.subject.data, form.body.data = current.subject_source, current.body_source
     preview, error = None, None
+    agency = _preview_agency()
     if form.subject.data and form.body.data:
         try:
-            preview = _html(letters.preview_template(form.subject.data, form.body.data))
+            frame = (
+                letters.preview_for_agency(
+                    form.subject.data,
+                    form.body.data,
+                    agency,
+                    letters.get_profile(db.session, current_user),
+                    today=dt.date.today(),
+                )
+                if agency
+                else letters.preview_template(form.subject.data, form.body.data)
+            )
+            preview = _html(frame)
         except LetterTemplateError as exc:
             error = str(exc)
     wants_save = request.form.get("action") != "preview" and error is None
@@ -137,8 +150,19 @@ def _edit(template: object | None) -> ResponseReturnValue:
             return redirect(url_for("letters.edit", slug=saved.slug))
     status = 422 if (request.method == "POST" and error) else (400 if form.errors else 200)
     return render_template(
-        "letters/edit.html", form=form, template=template, preview=preview, error=error
+        "letters/edit.html",
+        form=form,
+        template=template,
+        preview=preview,
+        error=error,
+        agency=agency,
     ), status
+
+
+def _preview_agency() -> Agency | None:
+    """The agency to preview for (?agency=ID), or None for the fictional sample agency."""
+    agency_id = request.values.get("agency", type=int)
+    return db.session.get(Agency, agency_id) if agency_id else None
 
 
 @bp.get("/<slug>/versions/<int:number>")

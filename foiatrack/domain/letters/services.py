@@ -140,6 +140,30 @@ def _add_version(
     return version
 
 
+@dataclass
+class _PreviewRequest:
+    """What build_context reads from a request, for previewing a template for an agency."""
+
+    agency: Agency
+    id: int = 0
+    title: str = "(preview)"
+    tracking_number: str = ""
+    filed_on: dt.date | None = None
+    due_on: dt.date | None = None
+    events: tuple = ()
+
+    def days_late(self, today: dt.date) -> int:
+        return 0
+
+
+def preview_for_agency(
+    subject: str, body: str, agency: Agency, profile: RequesterProfile | None, *, today: dt.date
+) -> LetterFrame:
+    """The template as this agency would receive it (nothing is stored)."""
+    context = build_context(_PreviewRequest(agency), profile, today=today)  # type: ignore[arg-type]
+    return check_template(body, subject, context)
+
+
 def preview_template(subject: str, body: str) -> LetterFrame:
     """Render template sources against the sample context; LetterTemplateError if they fail."""
     return check_template(body, subject, sample_context())
