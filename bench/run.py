@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import importlib
 import os
+import signal
 import sys
 import time
 import traceback
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(names)}")
     mode = "quick" if args.quick else "full"
+    # `kill` or a CI timeout: unwind normally, so that gunicorn is stopped and the benchmark's
+    # PostgreSQL schemas and temporary folders are removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     results: list[Result] = []
     failed: list[str] = []
     started = time.perf_counter()

@@ -437,3 +437,20 @@ def test_preview_a_template_for_any_agency(
     assert "Preview the Ring request letter" in client.get(f"/agencies/{agency_id}").get_data(
         as_text=True
     )
+
+
+@pytest.mark.usefixtures("setup")
+def test_live_preview_endpoint(client: FlaskClient, login_as: Callable[[Role], User]) -> None:
+    login_as(Role.EDITOR)
+    token = csrf_token(client, "/letters/new")
+    ok = client.post(
+        "/letters/preview",
+        data={"subject": "Hi", "body": "Dear {{ agency.name }}, <b>bold</b>", "csrf_token": token},
+    )
+    assert "Springfield Police Department" in ok.get_json()["html"]
+    assert "<b>bold</b>" not in ok.get_json()["html"]  # raw HTML in a template stays text
+    bad = client.post(
+        "/letters/preview", data={"subject": "Hi", "body": "{{ nope }}", "csrf_token": token}
+    ).get_json()
+    assert bad["html"] == "" and "nope" in bad["error"]
+    assert client.post("/letters/preview", data={"subject": "x", "body": "y"}).status_code == 400

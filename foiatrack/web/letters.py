@@ -333,3 +333,27 @@ def file_with_letter(
             max_size=current_app.config["MAX_UPLOAD_SIZE"],
         )
         result.document.title = f"Filing confirmation: {result.document.filename}"
+
+
+@bp.post("/preview")
+@role_required(Role.EDITOR)
+def live_preview() -> ResponseReturnValue:
+    """The preview of template text being typed, as an HTML fragment (for the live preview)."""
+    subject = request.form.get("subject", "")[:500]
+    body = request.form.get("body", "")[:100_000]
+    agency = _preview_agency()
+    try:
+        frame = (
+            letters.preview_for_agency(
+                subject,
+                body,
+                agency,
+                letters.get_profile(db.session, current_user),
+                today=dt.date.today(),
+            )
+            if agency
+            else letters.preview_template(subject, body)
+        )
+    except LetterTemplateError as exc:
+        return {"html": "", "error": str(exc)}
+    return {"html": str(_html(frame)), "error": ""}

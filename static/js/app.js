@@ -94,3 +94,29 @@ document.querySelectorAll("[data-dropzone]").forEach((zone) => {
     zone.requestSubmit();
   });
 });
+
+// Live preview of a letter template: re-render a moment after the typing stops.
+document.querySelectorAll("form[data-live-preview]").forEach((form) => {
+  const panel = document.getElementById("live-preview");
+  if (!panel) return;
+  const output = panel.querySelector(".letter-preview");
+  const problem = panel.querySelector(".preview-error");
+  let timer;
+  const refresh = async () => {
+    const response = await fetch(form.dataset.livePreview, { method: "POST", body: new FormData(form) });
+    if (!response.ok) return;
+    const result = await response.json();
+    problem.textContent = result.error;
+    if (result.html) {
+      // The server escapes every value before it builds this fragment (frame_to_html).
+      output.innerHTML = result.html;
+      output.hidden = false;
+      const empty = panel.querySelector(".preview-empty");
+      if (empty) empty.remove();
+    }
+  };
+  form.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 600);
+  });
+});

@@ -276,16 +276,26 @@ def test_request_list_filters_and_paging_links(
 
 
 @pytest.mark.usefixtures("editor")
-def test_filing_by_post_keeps_the_confirmation_file(app: Flask, client: FlaskClient,
-                                                    request_id: int) -> None:
+def test_filing_by_post_keeps_the_confirmation_file(
+    app: Flask, client: FlaskClient, request_id: int
+) -> None:
     import io
 
     token = csrf_token(client, f"/requests/{request_id}")
-    response = client.post(f"/requests/{request_id}/actions/file", data={
-        "file-on": _iso(3), "file-method": "post", "file-confirmation": "USPS 9400 1000",
-        "file-confirmation_file": (io.BytesIO(b"Certified mail receipt 9400 1000"),
-                                   "receipt.txt"),
-        "file-csrf_token": token}, content_type="multipart/form-data")
+    response = client.post(
+        f"/requests/{request_id}/actions/file",
+        data={
+            "file-on": _iso(3),
+            "file-method": "post",
+            "file-confirmation": "USPS 9400 1000",
+            "file-confirmation_file": (
+                io.BytesIO(b"Certified mail receipt 9400 1000"),
+                "receipt.txt",
+            ),
+            "file-csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Filing confirmation: receipt.txt" in page and "USPS 9400 1000" in page
