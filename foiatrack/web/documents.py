@@ -329,3 +329,76 @@ def _extract_later(documents: list[Document]) -> None:
     )
     db.session.commit()
     dispatch(current_app._get_current_object(), job.id)
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@role_required(Role.EDITOR)
+def bulk_upload() -> ResponseReturnValue:
+    """Many files at once (a ZIP, or a folder chosen in the browser) with a CSV that maps
+    each file to its request. Every row is checked before anything is stored."""
+    from foiatrack.adapters.text_extraction import sniff_media_type
+    from foiatrack.domain.documents.zips import expand_zip
+
+    report: list[services.BulkRow] = []
+    problems: list[str] = []
+    if request.method == "POST":
+        mapping = request.files.get("mapping")
+        uploads = [f for f in request.files.getlist("files") if f and f.filename]
+        files: dict[str, bytes] = {}
+        for upload_file in uploads:
+            data = upload_file.read()
+            name = (upload_file.filename or "").replace("\\", "/").lstrip("/")
+            if name.lower().endswith(".zip"):
+                expansion = expand_zip(data)
+                problems += [f"{name}: {reason}" for reason in expansion.skipped]
+                files.update({member.path.lstrip("/"): member.data for member in expansion.members})
+            else:
+                files[name] = data
+                files.setdefault(name.rsplit("/", 1)[-1], data)
+        if mapping is None or not mapping.filename:
+            problems.append("Choose the mapping CSV (columns file and request_id).")
+        if not files:
+            problems.append("Choose a ZIP file or a folder of files.")
+        if not problems:
+            request_ids = set(db.session.scalars(select(RecordsRequest.id)))
+            try:
+                rows = services.parse_mapping(mapping.read(), set(files), request_ids)
+                for row in rows:
+                    req = db.session.get(RecordsRequest, row.request_id)
+                    result = services.upload_document(
+                        db.session,
+                        req,
+                        filename=row.name.rsplit("/", 1)[-1],
+                        data=files[row.name],
+                        store=blob_store(current_app.config).put,
+                        sniff=sniff_media_type,
+                        actor=current_user,
+                        today=dt.date.today(),
+                        max_size=current_app.config["MAX_UPLOAD_SIZE"],
+                    )
+                    report.append(
+                        services.BulkRow(
+                            row.line,
+                            row.name,
+                            row.request_id,
+                            "added" if result.is_new else "already there",
+                            result.document.id,
+                        )
+                    )
+            except DomainError as error:
+                db.session.rollback()
+                problems = [str(error), *getattr(error, "problems", [])]
+                report = []
+            else:
+                db.session.commit()
+                _extract_later(
+                    [
+                        db.session.get(Document, r.document_id)
+                        for r in report
+                        if r.outcome == "added"
+                    ]
+                )
+                flash(f"{sum(r.outcome == 'added' for r in report)} files added.", "success")
+    return render_template("documents/bulk.html", report=report, problems=problems), (
+        422 if problems else 200
+    )

@@ -180,3 +180,50 @@ def test_viewer_cannot_upload_or_tag(
     assert "data-dropzone" not in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_bulk_upload_zip_with_mapping(
+    app: Flask, client: FlaskClient, request_id: int, login_as: Callable[[Role], User]
+) -> None:
+    login_as(Role.EDITOR)
+    with app.app_context():
+        other = make_request(db.session, make_agency(db.session, name="Novi PD", state="MI"))
+        db.session.commit()
+        other_id = other.id
+    archive = _zip({"troy/mou.txt": b"Troy MOU text", "novi/mou.txt": b"Novi MOU"})
+    token = csrf_token(client, "/documents/bulk")
+
+    def post(mapping: bytes):
+        return client.post(
+            "/documents/bulk",
+            data={
+                "csrf_token": token,
+                "files": [(io.BytesIO(archive), "records.zip")],
+                "mapping": (io.BytesIO(mapping), "map.csv"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    bad = post(
+        f"file,request_id\ntroy/mou.txt,{request_id}\nmissing.pdf,{other_id}\n"
+        f"novi/mou.txt,999999\n".encode()
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Nothing was uploaded" in html
+    assert "line 3: no file called &#39;missing.pdf&#39;" in html
+    assert "line 4: there is no request &#39;999999&#39;" in html
+    assert _documents(app) == []
+    good = post(f"file,request_id\ntroy/mou.txt,{request_id}\nnovi/mou.txt,#{other_id}\n".encode())
+    assert good.status_code == 200 and "2 files added." in good.get_data(as_text=True)
+    documents = _documents(app)
+    assert {(d.request_id, d.size) for d in documents} == {(request_id, 13), (other_id, 8)}

@@ -221,3 +221,49 @@ def set_notes(session: Session, document: Document, notes: str) -> None:
         raise ValidationFailed("Notes are limited to 20,000 characters.")
     document.notes = notes.strip()
     session.flush()
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    line: int
+    name: str
+    request_id: int
+    outcome: str = ""
+    document_id: int | None = None
+
+
+def parse_mapping(data: bytes, available: set[str], request_ids: set[int]) -> list[BulkRow]:
+    """The CSV that says which file goes to which request: columns `file` and `request_id`.
+
+    Every row is checked first; any bad row refuses the whole upload with each problem listed.
+    """
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The mapping CSV is not UTF-8 text.") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if not {"file", "request_id"} <= set(header):
+        raise ValidationFailed("The mapping CSV needs the columns file and request_id.")
+    reader.fieldnames = header
+    rows, problems = [], []
+    for raw in reader:
+        line = reader.line_num
+        name = (raw.get("file") or "").strip().replace("\\", "/").lstrip("/")
+        request = (raw.get("request_id") or "").strip().lstrip("#")
+        if not name and not request:
+            continue
+        if name not in available:
+            problems.append(f"line {line}: no file called {name!r} in the upload")
+        elif not request.isdigit() or int(request) not in request_ids:
+            problems.append(f"line {line}: there is no request {request!r}")
+        else:
+            rows.append(BulkRow(line, name, int(request)))
+    if problems:
+        raise ValidationFailed(f"{len(problems)} problem(s); nothing was uploaded.", problems)
+    if not rows:
+        raise ValidationFailed("The mapping CSV has no rows.")
+    return rows
