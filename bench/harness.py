@@ -255,6 +255,9 @@ def merge_results(
     """Replace the stored results that `new` measured again; keep the others."""
     results = dict(stored.get("results", {}))
     for result in new:
+        # re-inserted, so a benchmark's rows keep the order it produced them in
+        results.pop(f"{mode}:{result.name}", None)
+    for result in new:
         results[f"{mode}:{result.name}"] = result.to_json()
     machines = dict(stored.get("machine", {}))
     machines[mode] = asdict(machine)

@@ -46,7 +46,7 @@ def test_quick_runs_and_reruns_replace_only_their_own_figures() -> None:
     stored = merge_results(stored, [_result("y/sqlite", 5.0)], mode="full", machine=MACHINE)
     stored = merge_results(stored, [_result("x/sqlite", 90.0)], mode="full", machine=MACHINE)
     results = stored["results"]
-    assert list(results) == ["full:x/sqlite", "quick:x/sqlite", "full:y/sqlite"]
+    assert list(results) == ["quick:x/sqlite", "full:y/sqlite", "full:x/sqlite"]
     assert results["full:x/sqlite"]["app"] == 90.0
     assert results["quick:x/sqlite"]["app"] == 40.0
     assert set(stored["machine"]) == {"full", "quick"}
