@@ -423,5 +423,58 @@ def ingest_uploaded_email(
     return outcome, message.id if message else None
 
 
+FETCH_MAIL = "fetch_mail"
+
+
+class _CountingMailbox:
+    """Passes every call to the real mailbox and tells the job how many messages are new."""
+
+    def __init__(self, mailbox: Any, on_total: Callable[[int], None]) -> None:
+        self._mailbox = mailbox
+        self._on_total = on_total
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        uids = self._mailbox.uids_after(last_uid)
+        self._on_total(len(uids))
+        return uids
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._mailbox, name)
+
+
+@handler(FETCH_MAIL)
+def fetch_mail(
+    session: Session, job: Job, progress: Progress, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One pass over the mailbox, as `flask fetch-mail` does, with progress per message."""
+    from foiatrack.adapters.imap import imap_mailbox_from_config
+    from foiatrack.domain.mail.fetching import fetch_pass
+    from foiatrack.domain.mail.ingest import process_raw
+
+    mailbox = imap_mailbox_from_config(config)
+    if mailbox is None:
+        raise ValidationFailed("No mailbox is configured: set FOIATRACK_IMAP_HOST.")
+    blobs = blob_store(config)
+    state = {"done": 0, "total": 0}
+
+    def on_total(total: int) -> None:
+        state["total"] = total
+        progress(0, total, f"{total} new message{'s' if total != 1 else ''}")
+
+    def process(inner: Session, raw: Any) -> str:
+        outcome = process_raw(inner, raw, blobs=blobs, config=config, now=utcnow())
+        state["done"] += 1
+        progress(state["done"], max(state["total"], state["done"]), f"message {raw.uid}: {outcome}")
+        return outcome
+
+    try:
+        summary = fetch_pass(
+            session, _CountingMailbox(mailbox, on_total), store=blobs.put, process=process
+        )
+    finally:
+        mailbox.close()
+    return {"summary": summary.line(), "next_url": "/inbox/"}
+
+
 # The archive's job kinds (exports, evidence bundles, regrouping) register on import.
 from foiatrack import tasks_archive  # noqa: E402, F401

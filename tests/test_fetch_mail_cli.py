@@ -267,3 +267,29 @@ def test_backoff_doubles_to_five_minutes_with_jitter() -> None:
 
 def test_fetch_mail_is_registered(app: Flask) -> None:
     assert "fetch-mail" in app.cli.commands
+
+
+def test_fetching_from_the_inbox_page_is_a_job_with_progress(
+    app, client, imap_server, login_as
+) -> None:
+    from foiatrack.domain.accounts.models import Role
+    from foiatrack.domain.mail.models import Message
+    from foiatrack.extensions import db
+    from tests.conftest import csrf_token
+    from tests.mail_samples import sample
+
+    app.config.update(
+        imap_server.config(), JOB_RUNNER="inline", MAIL_FROM="records@newsroom.example.org"
+    )
+    for name in ("govqa_portal.eml", "latin1.eml"):
+        imap_server.append("INBOX", sample(name))
+    login_as(Role.EDITOR)
+    response = client.post("/inbox/fetch", data={"csrf_token": csrf_token(client, "/inbox/")})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job = client.get(response.headers["Location"] + ".json").get_json()
+    assert job["status"] == "done" and (job["done"], job["total"]) == (2, 2)
+    assert job["result"]["summary"].startswith("fetched 2")
+    with app.app_context():
+        assert db.session.query(Message).count() == 2
+    viewer_page = client.get("/inbox/").get_data(as_text=True)
+    assert "Fetch new replies now" in viewer_page

@@ -217,11 +217,18 @@ def send_command(
     )
     session.commit()
 
-    def show(done: int, total: int | None = None, message: str = "") -> None:
-        if message:
-            click.echo(f"[{done}/{total}] {message}", err=True)
+    with click.progressbar(
+        length=len(request_ids),
+        label="Sending",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda m: m,
+    ) as bar:
 
-    run_job(current_app._get_current_object(), job.id, progress_hook=show)
+        def show(done: int, total: int | None = None, message: str = "") -> None:
+            bar.update(done - bar.pos, message or None)
+
+        run_job(current_app._get_current_object(), job.id, progress_hook=show)
     session.expire_all()  # the job ran in its own session: read its outcome afresh
     finished = get_job(session, job.id)
     if finished.error:

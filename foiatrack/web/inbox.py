@@ -47,6 +47,24 @@ def index() -> ResponseReturnValue:
     return render_template("inbox/index.html", messages=messages, failed=failed, suggested=requests)
 
 
+@bp.post("/fetch")
+@role_required(Role.EDITOR)
+def fetch() -> ResponseReturnValue:
+    """Fetch new replies now, as a job with a progress bar."""
+    from foiatrack.jobs import create_job, dispatch
+    from foiatrack.tasks import FETCH_MAIL
+
+    if not current_app.config.get("IMAP_HOST"):
+        flash("No mailbox is configured: set FOIATRACK_IMAP_HOST (see the README).", "error")
+        return redirect(url_for("inbox.index"))
+    job = create_job(
+        db.session, FETCH_MAIL, title="Fetch new replies", params={}, actor=current_user
+    )
+    db.session.commit()
+    dispatch(current_app._get_current_object(), job.id)
+    return redirect(url_for("jobs.detail", job_id=job.id))
+
+
 @bp.post("/<int:message_id>/assign")
 @role_required(Role.EDITOR)
 def assign(message_id: int) -> ResponseReturnValue:
