@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, MetaData, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, MetaData, event, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -58,3 +58,26 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class ImmutableRowError(Exception):
+    """Someone tried to change or delete a row that is a record of what happened."""
+
+
+class Immutable:
+    """Rows of such models are written once: a timeline entry, a filed letter.
+
+    They are evidence (of what happened, of what an agency received), so a single session hook
+    refuses any update or delete of them, whatever code path tries.
+    """
+
+    immutable_reason = "this record cannot change"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_immutable_rows(
+    session: Session, flush_context: object, instances: object
+) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Immutable) and (obj in session.deleted or session.is_modified(obj)):
+            raise ImmutableRowError(obj.immutable_reason)

@@ -6,10 +6,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foiatrack.domain.base import Base, TimestampMixin, utcnow
+from foiatrack.domain.base import Base, Immutable, ImmutableRowError, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from foiatrack.domain.requests.models import RecordsRequest
@@ -120,8 +120,10 @@ class Letter(TimestampMixin, Base):
         return f"<Letter {self.id} {self.kind} request={self.request_id}>"
 
 
-class FiledLetter(Base):
+class FiledLetter(Immutable, Base):
     """What was sent, exactly: an immutable snapshot of text, PDF, DOCX and template."""
+
+    immutable_reason = "filed letters are immutable"
 
     __tablename__ = "filed_letter"
 
@@ -173,13 +175,5 @@ class OutboundMessage(TimestampMixin, Base):
         return f"<OutboundMessage {self.id} {self.status} {self.message_id}>"
 
 
-class SnapshotViolation(Exception):
-    pass
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_snapshot_changes(session: Session, flush_context: object, instances: object) -> None:
-    # A filed letter is evidence of what the agency received; it must never change.
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, FiledLetter) and (obj in session.deleted or session.is_modified(obj)):
-            raise SnapshotViolation("filed letters are immutable")
+#: kept for callers that name it: filed letters never change
+SnapshotViolation = ImmutableRowError

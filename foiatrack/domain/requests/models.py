@@ -6,12 +6,12 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foiatrack.domain.accounts.models import User
 from foiatrack.domain.agencies.models import Agency
-from foiatrack.domain.base import Base, TimestampMixin, utcnow
+from foiatrack.domain.base import Base, Immutable, ImmutableRowError, TimestampMixin, utcnow
 
 
 class Status(StrEnum):
@@ -252,8 +252,11 @@ class EventKind(StrEnum):
     EDITED = "edited"
 
 
-class RequestEvent(Base):
-    """One entry on a request's timeline. Rows are append-only: see `_refuse_event_changes`."""
+class RequestEvent(Immutable, Base):
+    """One entry on a request's timeline, written once: the timeline is the record of what
+    happened, and editing it would make it worthless as evidence."""
+
+    immutable_reason = "request events are append-only"
 
     __tablename__ = "request_event"
 
@@ -272,13 +275,5 @@ class RequestEvent(Base):
         return f"<RequestEvent {self.id} {self.kind} request={self.request_id}>"
 
 
-class AppendOnlyViolation(Exception):
-    pass
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_event_changes(session: Session, flush_context: object, instances: object) -> None:
-    # The timeline is the record of what happened; editing it would make it worthless as evidence.
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, RequestEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnlyViolation("request events are append-only")
+#: kept for callers that name it: the timeline is append-only
+AppendOnlyViolation = ImmutableRowError
