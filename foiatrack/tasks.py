@@ -476,5 +476,22 @@ def fetch_mail(
     return {"summary": summary.line(), "next_url": "/inbox/"}
 
 
+REINDEX = "reindex"
+
+
+@handler(REINDEX)
+def reindex(
+    session: Session, job: Job, progress: Progress, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Rebuild the search index from every document, message and filed letter."""
+    from foiatrack.domain.search.indexing import reindex_all
+
+    counts = reindex_all(
+        session, lambda done, total: progress(done, total, f"{done} of {total} indexed")
+    )
+    session.commit()
+    return {"counts": counts, "next_url": "/search/"}
+
+
 # The archive's job kinds (exports, evidence bundles, regrouping) register on import.
 from foiatrack import tasks_archive  # noqa: E402, F401

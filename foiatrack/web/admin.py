@@ -84,3 +84,20 @@ def organisation_profile() -> ResponseReturnValue:
     return render_template(
         "auth/profile.html", form=form, organisation=True, is_own=True, fallback=None
     ), 400 if form.errors else 200
+
+
+@bp.post("/reindex")
+@role_required(Role.ADMIN)
+def reindex() -> ResponseReturnValue:
+    """Rebuild the search index as a job with a progress bar."""
+    from flask import current_app
+
+    from foiatrack.jobs import create_job, dispatch
+    from foiatrack.tasks import REINDEX
+
+    job = create_job(
+        db.session, REINDEX, title="Rebuild the search index", params={}, actor=current_user
+    )
+    db.session.commit()
+    dispatch(current_app._get_current_object(), job.id)
+    return redirect(url_for("jobs.detail", job_id=job.id))

@@ -72,3 +72,14 @@ def test_admin_changes_a_role(
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(User, viewer.id).role == Role.EDITOR
+
+
+def test_admin_rebuilds_the_search_index_as_a_job(app: Flask, client: FlaskClient,
+                                                  login_as: Callable[[Role], User]) -> None:
+    app.config["JOB_RUNNER"] = "inline"
+    login_as(Role.ADMIN)
+    response = client.post("/admin/reindex", data={"csrf_token": csrf_token(client, "/admin/")})
+    assert response.status_code == 302
+    job = client.get(response.headers["Location"] + ".json").get_json()
+    assert job["status"] == "done" and job["kind"] == "reindex"
+    assert set(job["result"]["counts"]) == {"document", "message", "letter"}
