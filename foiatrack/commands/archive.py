@@ -79,9 +79,17 @@ def evidence_command(request_id: int, output: Path) -> None:
         output = output / f"request-{request_id}-evidence.zip"
     partial = output.with_name(output.name + ".partial")
     try:
-        with open(partial, "wb") as out:
+        with (
+            open(partial, "wb") as out,
+            click.progressbar(length=1, label="Bundling", file=sys.stderr, show_pos=True) as bar,
+        ):
+
+            def step(done: int, total: int | None = None, message: str = "") -> None:
+                bar.length = total or bar.length
+                bar.update(done - bar.pos)
+
             summary = exports.write_evidence_bundle(
-                out, db.session, request_id, blob_store(current_app.config)
+                out, db.session, request_id, blob_store(current_app.config), progress=step
             )
     except DomainError as error:
         partial.unlink(missing_ok=True)
