@@ -480,12 +480,17 @@ def _matching(
     if "source" in shape:
         where.append(d.c.source == sa.bindparam("source", type_=sa.String))
     if "tag" in shape:
+        # EXISTS, not ref_id IN (...): SQLite would use an IN list as an index constraint on
+        # the covering index and seek once per tagged document for every match.
+        # Aliases: the tag facet's own query joins document_tag and tag too.
+        dt, tag = _dt.alias("filter_document_tag"), _tag.alias("filter_tag")
+        tag_id = sa.select(tag.c.id).where(tag.c.name == sa.bindparam("tag", type_=sa.String))
         tagged = (
-            sa.select(_dt.c.document_id)
-            .join(_tag, _tag.c.id == _dt.c.tag_id)
-            .where(_tag.c.name == sa.bindparam("tag", type_=sa.String))
+            sa.exists()
+            .where(dt.c.document_id == e.c.ref_id, dt.c.tag_id == tag_id.scalar_subquery())
+            .correlate(e)
         )
-        where += [is_document, e.c.ref_id.in_(tagged)]
+        where += [is_document, tagged]
     if dated:
         source = source.outerjoin(
             _msg, sa.and_(e.c.kind == SearchKind.MESSAGE.value, _msg.c.id == e.c.ref_id)
