@@ -219,3 +219,5 @@ def test_extraction_runs_after_the_commit_and_feeds_search(app: Flask, tmp_path:
         word = pdf.pages[0].text.split()[0]
         results = search(db.session, f'"{word}"')
         assert any(hit.id == pdf.id for hit in results.results)
+        message_hits = search(db.session, "responsive", filters=None).results
+        assert any(hit.kind == "message" for hit in message_hits)

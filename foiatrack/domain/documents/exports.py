@@ -413,7 +413,9 @@ def all_search_hits(
     hits: list[Hit] = []
     page = 1
     while len(hits) < limit:
-        results = search(session, query, filters=filters, page=page, per_page=MAX_PER_PAGE)
+        results = search(
+            session, query, filters=filters, page=page, per_page=MAX_PER_PAGE, facets=False
+        )
         hits += results.results
         if not results.has_next or not results.results:
             break

@@ -38,6 +38,7 @@ from foiatrack.domain.mail.parsing import ParsedAttachment, ParsedMessage, parse
 from foiatrack.domain.mail.routing import is_outgoing, route
 from foiatrack.domain.requests.models import EventKind, RecordsRequest
 from foiatrack.domain.requests.services import get_request, record_event
+from foiatrack.domain.search.indexing import index_message
 
 #: attachments above this are stored but not opened (no ZIP expansion, no text extraction)
 MAX_PROCESSED_ATTACHMENT = 50 * 1024 * 1024
@@ -167,6 +168,7 @@ def _store_message(
         elif media_type in ZIP_TYPES:
             _expand(session, message, attachment, part.data, ctx)
     session.flush()
+    index_message(session, message)  # searchable in the same transaction as it is stored
     return message
 
 
