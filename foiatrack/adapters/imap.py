@@ -29,7 +29,8 @@ from imapclient.exceptions import (
     LoginError,
 )
 
-from foiatrack.adapters.smtp import _flag, _number
+from foiatrack.adapters.settings import setting_flag as _flag
+from foiatrack.adapters.settings import setting_number as _number
 from foiatrack.domain.errors import MailboxError, ValidationFailed
 
 #: set on every message foiatrack has stored, so it is not fetched again (also after a

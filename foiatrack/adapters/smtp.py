@@ -13,13 +13,11 @@ import ssl as ssl_module
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
-from typing import Any, TypeVar
+from typing import Any
 
+from foiatrack.adapters.settings import setting_flag as _flag
+from foiatrack.adapters.settings import setting_number as _number
 from foiatrack.domain.errors import MailDeliveryError, ValidationFailed
-
-_N = TypeVar("_N", int, float)
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 class SmtpSender:
@@ -209,30 +207,3 @@ def mail_domain(mail_from: str) -> str:
     """The domain of the From address, for Message-IDs that do not depend on this machine."""
     _, addr = parseaddr(mail_from)
     return addr.rpartition("@")[2] or "localhost"
-
-
-def _flag(config: Mapping[str, Any], key: str, *, default: bool) -> bool:
-    value = config.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool | int):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValidationFailed(f"The setting {key} must be true or false, not {value!r}.")
-
-
-def _number(config: Mapping[str, Any], key: str, kind: type[_N], *, default: _N) -> _N:
-    value = config.get(key)
-    if value is None or value == "":
-        return default
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"The setting {key} must be a number, not {value!r}.") from None
-    if number <= 0:
-        raise ValidationFailed(f"The setting {key} must be more than 0, not {value!r}.")
-    return number
