@@ -140,13 +140,3 @@ def campaign_summaries(session: Session) -> list[CampaignSummary]:
     for campaign_id, status, count in rows:
         counts.setdefault(campaign_id, Counter())[status] = count
     return [CampaignSummary(c, counts.get(c.id, Counter())) for c in campaigns]
-
-
-def status_counts(session: Session) -> Counter[str]:
-    return Counter(
-        dict(
-            session.execute(
-                select(RecordsRequest.status, func.count()).group_by(RecordsRequest.status)
-            ).all()
-        )
-    )
