@@ -102,10 +102,14 @@ class Backend:
 
 @dataclass
 class Page:
-    """What one GET / did: its statements (with their parameters) and the page size."""
+    """What GET / did: the statements of a page built from scratch (cache off, with their
+    parameters), the page size, the statements of a page served from the cache, and in-process
+    timings of pages built from scratch."""
 
     statements: list[tuple[str, Any]]
     size: int
+    cached_statements: int
+    cold_ms: list[float]
 
 
 @dataclass
@@ -202,8 +206,10 @@ def make_instance(folder: Path) -> Path:
 
 
 @contextmanager
-def app_env(instance: Path, url: str) -> Iterator[dict[str, str]]:
+def app_env(instance: Path, url: str, *, cache: bool = True) -> Iterator[dict[str, str]]:
     values = {
+        # 0 rebuilds the dashboard on every view; the default reuses it while nothing changed
+        "FOIATRACK_DASHBOARD_CACHE_SECONDS": "60" if cache else "0",
         "FOIATRACK_INSTANCE_PATH": str(instance),
         "FOIATRACK_SQLALCHEMY_DATABASE_URI": url,
         # plain HTTP on 127.0.0.1: a Secure cookie would never be sent back
@@ -214,7 +220,7 @@ def app_env(instance: Path, url: str) -> Iterator[dict[str, str]]:
         yield values
 
 
-def build(instance: Path, backend: Backend, size: int) -> tuple[Workload, Page]:
+def build(instance: Path, backend: Backend, size: int, cold_runs: int = 0) -> tuple[Workload, Page]:
     """Migrate, fill with `size` requests and an admin, and capture one dashboard page."""
     with app_env(instance, backend.url):
         app = create_app()
@@ -224,7 +230,7 @@ def build(instance: Path, backend: Backend, size: int) -> tuple[Workload, Page]:
             create_user(db.session, ADMIN_EMAIL, ADMIN_PASSWORD, role=Role.ADMIN)
             db.session.commit()
             analyze(db.session)
-            page = capture_page(app)
+            page = capture_page(app, cold_runs)
             db.session.remove()
             db.engine.dispose()
     return workload, page
@@ -247,8 +253,31 @@ def analyze(session: Session) -> None:
     session.commit()
 
 
-def capture_page(app: Flask) -> Page:
-    """GET / through the test client, recording every statement sent to the database."""
+def _statements_of(app: Flask, work: Callable[[], Any]) -> list[tuple[str, Any]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def _use_cache(app: Flask, seconds: int) -> None:
+    app.config["DASHBOARD_CACHE_SECONDS"] = seconds
+    app.extensions.pop("foiatrack.dashboard_cache", None)  # made again from the setting
+
+
+def capture_page(app: Flask, cold_runs: int = 0) -> Page:
+    """GET / through the test client, recording every statement sent to the database.
+
+    First with the cache off (the statements a page built from scratch needs, replayed as the
+    raw figure, and `cold_runs` timings), then with it on (the statements of a cached view).
+    """
     client = app.test_client()
     login_page = client.get("/auth/login").get_data(as_text=True)
     response = client.post(
@@ -257,20 +286,25 @@ def capture_page(app: Flask) -> Page:
     )
     if response.status_code != 302:
         raise RuntimeError(f"login failed with {response.status_code}")
-    statements: list[tuple[str, Any]] = []
+    pages = []
+    _use_cache(app, 0)
+    statements = _statements_of(app, lambda: pages.append(client.get("/")))
+    cold_ms = timed_runs(lambda: client.get("/"), cold_runs) if cold_runs else []
+    _use_cache(app, 60)
+    client.get("/")  # builds and caches the board
+    cached = _statements_of(app, lambda: pages.append(client.get("/")))
+    for page in pages:
+        html = page.get_data(as_text=True)
+        if page.status_code != 200 or PAGE_MARKER not in html:
+            raise RuntimeError(f"the dashboard answered {page.status_code}")
+    if _without_tokens(pages[0]) != _without_tokens(pages[1]):
+        raise RuntimeError("the cached dashboard differs from the one built from scratch")
+    return Page(statements, len(pages[0].get_data()), len(cached), cold_ms)
 
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        statements.append((statement, parameters))
 
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        page = client.get("/")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    html = page.get_data(as_text=True)
-    if page.status_code != 200 or PAGE_MARKER not in html:
-        raise RuntimeError(f"the dashboard answered {page.status_code}")
-    return Page(statements, len(html.encode()))
+def _without_tokens(page: Any) -> str:
+    """The page without its CSRF tokens, which are signed afresh for every response."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", page.get_data(as_text=True))
 
 
 def _csrf(html: str) -> str:
@@ -309,11 +343,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(instance: Path, url: str, log_path: Path) -> Iterator[tuple[str, int]]:
+def gunicorn(
+    instance: Path, url: str, log_path: Path, *, cache: bool = True
+) -> Iterator[tuple[str, int]]:
     """`gunicorn -w 2 wsgi:app` on a free port; yields the base URL and the master's pid."""
     port = free_port()
     binary = Path(sys.executable).parent / "gunicorn"
-    with app_env(instance, url) as values, log_path.open("wb") as out:
+    with app_env(instance, url, cache=cache) as values, log_path.open("wb") as out:
         process = subprocess.Popen(
             [str(binary), "-w", str(WORKERS), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=PROJECT_ROOT,
@@ -478,7 +514,7 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
         with backend_for("large") as backend:
             instance = make_instance(folder / "large")
             log(f"   {label}: building {size:,} requests")
-            workload, page = build(instance, backend, size)
+            workload, page = build(instance, backend, size, cold_runs=single_runs)
             log(f"   {label}: built in {workload.seconds:.0f} s; {len(page.statements)} statements")
             raw = replay(backend, page, raw_runs)
             with gunicorn(instance, backend.url, folder / "gunicorn.log") as (base, master):
@@ -495,6 +531,18 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
                 cpu = sum(process_cpu_seconds(pid) for pid in workers) - cpu_before
                 workers_mb = [process_peak_rss_mb(pid) for pid in workers]
             peak = max((m for m in workers_mb if m is not None), default=None)
+            uncached = None
+            if not quick:
+                log(f"   {label}: the same load with the dashboard cache off")
+                with gunicorn(
+                    instance, backend.url, folder / "gunicorn-nocache.log", cache=False
+                ) as (base, master):
+                    cookie = login_cookie(base)
+                    uncached = (
+                        wrk(base, cookie, seconds, folder)
+                        if shutil.which("wrk")
+                        else python_load(base, cookie, seconds)
+                    )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if load.not_ok or load.socket_errors:
@@ -503,6 +551,7 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
         )
     raw_p50, raw_p95 = percentile(raw, 50), percentile(raw, 95)
     single_p50, single_p95 = percentile(single, 50), percentile(single, 95)
+    cold_p50, cold_p95 = percentile(page.cold_ms, 50), percentile(page.cold_ms, 95)
     counts[size] = len(page.statements)
     queries_large = counts[size]
     full_target = not quick
@@ -525,7 +574,9 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
             met=(load.p95 < TARGET_P95_MS) if full_target else None,
             notes=(
                 f"p90 {load.p90:.0f} ms, p99 {load.p99:.0f} ms, {load.rate:.1f} pages/s, "
-                f"{load.requests} pages, all 200; the workers used "
+                f"{load.requests} pages, all 200, the dashboard cache on (the default: a built "
+                "board is reused while no request, agency, campaign or user changed; a cached "
+                f"view sends {page.cached_statements} statements); the workers used "
                 f"{cpu / max(load.requests, 1) * 1000:.0f} ms of CPU per page (less sensitive to "
                 "other load on the machine than latencies). "
                 f"Raw: the page's {queries_large} statements "
@@ -546,8 +597,47 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
             raw=raw_p95,
             p50_ms=single_p50,
             p95_ms=single_p95,
-            notes=f"{single_runs} requests on new connections; raw as above.",
+            notes=f"{single_runs} requests on new connections, cache on; raw as above.",
             command=command,
+        ),
+        Result(
+            name=f"dashboard-cold/{label}",
+            metric="GET / built from scratch (cache off), in-process test client, one at a time",
+            workload=where,
+            app=cold_p95,
+            unit="ms",
+            raw=raw_p95,
+            p50_ms=cold_p50,
+            p95_ms=cold_p95,
+            notes=(
+                f"{single_runs} pages: what the first view after a change costs; raw: the "
+                f"{queries_large} statements such a page sends, replayed with the bare driver."
+            ),
+            command=command,
+        ),
+        *(
+            [
+                Result(
+                    name=f"dashboard-nocache/{label}",
+                    metric=(
+                        f"GET / under the same load ({CONNECTIONS} connections, {seconds} s) "
+                        "with the dashboard cache off"
+                    ),
+                    workload=where,
+                    app=uncached.p95,
+                    unit="ms",
+                    raw=raw_p95,
+                    p50_ms=uncached.p50,
+                    p95_ms=uncached.p95,
+                    notes=(
+                        f"{uncached.rate:.1f} pages/s: every view rebuilds the board, as when "
+                        "the data changes between every two views."
+                    ),
+                    command=command,
+                )
+            ]
+            if uncached is not None
+            else []
         ),
         Result(
             name=f"dashboard-queries/{label}",
@@ -559,7 +649,7 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
             met=counts[MID_SIZE] == queries_large and counts[SMALL_SIZE] <= queries_large,
             notes=(
                 ", ".join(f"{q} statements at {n:,} requests" for n, q in counts.items())
-                + ". A bucket with no rows skips its row and eager-load queries, so a tiny "
+                + ". A bucket with no rows skips its row query, so a tiny "
                 "database can need fewer; none of them depends on the number of rows shown."
             ),
             command=command,
@@ -567,7 +657,7 @@ def measure(backend_for: Callable[[str], Any], label: str, quick: bool) -> list[
     ]
 
 
-def profile(size: int, repeat: int) -> None:
+def profile(size: int, repeat: int, cache: bool) -> None:
     """Print where GET / spends its time at `size` requests (pyinstrument, SQLite)."""
     from pyinstrument import Profiler
 
@@ -576,7 +666,7 @@ def profile(size: int, repeat: int) -> None:
         with sqlite_backend(folder, "profile") as backend:
             instance = make_instance(folder)
             build(instance, backend, size)
-            with app_env(instance, backend.url):
+            with app_env(instance, backend.url, cache=cache):
                 app = create_app()
                 client = app.test_client()
                 with app.app_context():
@@ -615,5 +705,8 @@ if __name__ == "__main__":
     parser.add_argument("--profile", action="store_true", required=True)
     parser.add_argument("--size", type=int, default=FULL_SIZE)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--cache", action="store_true", help="profile cached views (default: built from scratch)"
+    )
     options = parser.parse_args()
-    profile(options.size, options.repeat)
+    profile(options.size, options.repeat, options.cache)

@@ -53,6 +53,9 @@ class Defaults:
     SMTP_SSL = False
     SMTP_TIMEOUT = 30
     MAIL_FROM: str | None = None
+    #: how long (seconds) a worker may reuse a built dashboard; every view still checks that no
+    #: request, agency, campaign or user changed since. 0 rebuilds it on every view.
+    DASHBOARD_CACHE_SECONDS = 60
 
 
 def secret_key_path(instance_path: str | os.PathLike[str]) -> Path:

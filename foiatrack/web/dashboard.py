@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from foiatrack.domain.accounts.services import list_users
-from foiatrack.domain.jurisdictions.services import jurisdictions_by_code
-from foiatrack.domain.requests.dashboard import build_dashboard
+from foiatrack.domain.jurisdictions.models import Jurisdiction
+from foiatrack.domain.requests.dashboard import DashboardCache
 from foiatrack.domain.requests.models import Campaign, RecordsRequest, Status
 from foiatrack.domain.requests.queries import RequestFilter
 from foiatrack.domain.requests.workflow import BULK_ACTIONS
@@ -33,11 +33,20 @@ def filters_from_args() -> RequestFilter:
     )
 
 
+def dashboard_cache() -> DashboardCache:
+    """This process's cache of built dashboards (each gunicorn worker has its own)."""
+    cache = current_app.extensions.get("foiatrack.dashboard_cache")
+    if cache is None:
+        cache = DashboardCache(max_age=current_app.config["DASHBOARD_CACHE_SECONDS"])
+        current_app.extensions["foiatrack.dashboard_cache"] = cache
+    return cache
+
+
 @bp.get("/")
 def index() -> ResponseReturnValue:
     filters = filters_from_args()
     today = dt.date.today()
-    board = build_dashboard(db.session, filters, today=today)
+    board = dashboard_cache().get(db.session, filters, today=today)
     return render_template(
         "dashboard/index.html",
         board=board,
@@ -46,7 +55,9 @@ def index() -> ResponseReturnValue:
         statuses=list(Status),
         bulk_actions=BULK_ACTIONS,
         campaigns=list(db.session.scalars(select(Campaign).order_by(Campaign.name))),
-        jurisdictions=jurisdictions_by_code(db.session).values(),
+        jurisdiction_codes=db.session.scalars(
+            select(Jurisdiction.code).order_by(Jurisdiction.code)
+        ),
         users=[u for u in list_users(db.session) if u.is_active],
         has_requests=db.session.scalar(select(RecordsRequest.id).limit(1)) is not None,
         filter_args={k: v for k, v in request.args.items() if v},

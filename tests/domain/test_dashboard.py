@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from foiatrack.domain.requests import lifecycle
-from foiatrack.domain.requests.dashboard import build_dashboard
+from foiatrack.domain.requests.dashboard import DashboardCache, build_dashboard, data_version
 from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import FilingMethod
 from foiatrack.domain.requests.queries import RequestFilter
@@ -66,7 +66,18 @@ def test_buckets(session: Session) -> None:
     board = build_dashboard(session, RequestFilter(), today=TODAY)
     buckets = {b.key: b for b in board.buckets}
     assert [x.id for x in buckets["overdue"].rows] == [r["very_late"].id, r["late"].id]
-    assert [x.days_late(TODAY) for x in buckets["overdue"].rows] == [49, 10]
+    assert [x.days_late for x in buckets["overdue"].rows] == [49, 10]
+    assert [x.days_late for x in buckets["overdue"].rows] == [
+        r["very_late"].days_late(TODAY),
+        r["late"].days_late(TODAY),
+    ]
+    first = buckets["overdue"].rows[0]
+    assert (first.agency_name, first.state, first.campaign_name) == (
+        "Very Late PD",
+        "CA",
+        "Ring 2026",
+    )
+    assert first.assignee_email is None and first.due_on == dt.date(2026, 10, 12)
     assert [x.id for x in buckets["due_soon"].rows] == [r["soon"].id]
     assert r["soon"].due_on == dt.date(2026, 12, 7)
     assert {x.id for x in buckets["waiting"].rows} == {r["waiting"].id, r["answered"].id}
@@ -127,7 +138,7 @@ def test_query_count_does_not_grow_with_rows(session: Session) -> None:
             board = build_dashboard(session, RequestFilter(), today=TODAY)
             for bucket in board.buckets:
                 for row in bucket.rows:
-                    touched.append((row.agency.name, row.campaign, row.assignee, row.tags))
+                    touched.append((row.agency_name, row.campaign_name, row.assignee_email))
         finally:
             event.remove(engine, "before_cursor_execute", count_statement)
         return len(statements)
@@ -135,4 +146,83 @@ def test_query_count_does_not_grow_with_rows(session: Session) -> None:
     small = queries_for(3)
     large = queries_for(40)
     assert small == large
-    assert large <= 25
+    assert large <= 8
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cache_reuses_a_board_until_something_changes(session: Session) -> None:
+    r = _scenario(session)
+    cache = DashboardCache(max_age=60)
+    first = cache.get(session, RequestFilter(), today=TODAY)
+    assert cache.get(session, RequestFilter(), today=TODAY) is first
+    assert (cache.hits, cache.misses) == (1, 1)
+
+    # a lifecycle action moves the request's updated_at: the next view sees the change
+    lifecycle.record_response(
+        session, r["late"], Action.FULFIL, actor=None, clock=Clock(TODAY, TODAY)
+    )
+    session.flush()
+    fresh = cache.get(session, RequestFilter(), today=TODAY)
+    assert fresh is not first
+    assert [x.id for x in fresh.buckets[0].rows] == [r["very_late"].id]
+    assert fresh.buckets[0].total == 1
+
+
+def test_cache_sees_renames_deletions_and_other_filters(session: Session) -> None:
+    r = _scenario(session)
+    cache = DashboardCache(max_age=60)
+    board = cache.get(session, RequestFilter(), today=TODAY)
+    before = data_version(session)
+    r["late"].agency.name = "Renamed PD"
+    session.flush()
+    assert data_version(session) != before
+    renamed = cache.get(session, RequestFilter(), today=TODAY)
+    assert renamed is not board
+    assert "Renamed PD" in [x.agency_name for x in renamed.buckets[0].rows]
+    # another filter or another day is another board
+    assert cache.get(session, RequestFilter(state="TX"), today=TODAY) is not renamed
+    assert cache.get(session, RequestFilter(), today=TODAY + dt.timedelta(days=1)) is not renamed
+
+    spare = make_campaign(session, "Never used")
+    session.flush()
+    before = data_version(session)
+    session.delete(spare)
+    session.flush()
+    assert data_version(session) != before
+
+
+def test_cache_expires_and_can_be_turned_off(session: Session) -> None:
+    _scenario(session)
+    clock = _FakeClock()
+    cache = DashboardCache(max_age=60, clock=clock)
+    board = cache.get(session, RequestFilter(), today=TODAY)
+    clock.now = 59
+    assert cache.get(session, RequestFilter(), today=TODAY) is board
+    clock.now = 61
+    assert cache.get(session, RequestFilter(), today=TODAY) is not board
+
+    off = DashboardCache(max_age=0)
+    assert off.get(session, RequestFilter(), today=TODAY) is not off.get(
+        session, RequestFilter(), today=TODAY
+    )
+    # a tag filter is never cached: tagging does not change the version
+    tagged = DashboardCache(max_age=60)
+    assert tagged.get(session, RequestFilter(tag="x"), today=TODAY) is not tagged.get(
+        session, RequestFilter(tag="x"), today=TODAY
+    )
+
+
+def test_cache_keeps_at_most_its_size(session: Session) -> None:
+    _scenario(session)
+    cache = DashboardCache(max_age=60, size=2)
+    first = cache.get(session, RequestFilter(state="CA"), today=TODAY)
+    cache.get(session, RequestFilter(state="TX"), today=TODAY)
+    cache.get(session, RequestFilter(state="NY"), today=TODAY)
+    assert cache.get(session, RequestFilter(state="CA"), today=TODAY) is not first

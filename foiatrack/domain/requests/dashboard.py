@@ -7,27 +7,39 @@ page stays fast at tens of thousands of requests.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from foiatrack.domain.accounts.models import User
+from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.models import Jurisdiction
-from foiatrack.domain.requests.models import Campaign, RecordsRequest, Status
+from foiatrack.domain.requests.models import (
+    NOT_RUNNING_STATUSES,
+    Campaign,
+    RecordsRequest,
+    Status,
+)
 from foiatrack.domain.requests.queries import (
     RUNNING,
     RequestFilter,
     days_between,
+    filter_conditions,
     filtered,
     overdue_condition,
-    request_query,
 )
 
 DUE_SOON_DAYS = 7
 RECENT_ANSWER_DAYS = 14
 #: how long after a denial or partial answer we keep reminding that an appeal may be due
 APPEAL_WINDOW_DAYS = 30
-BUCKET_LIMIT = 50
+#: rows shown per bucket; "Show all" leads to the whole filtered list
+BUCKET_LIMIT = 25
 
 ANSWER_STATUSES = [
     Status.PARTIALLY_FULFILLED,
@@ -51,12 +63,28 @@ BUCKETS = (
 
 
 @dataclass(frozen=True)
+class DashboardRow:
+    """What a bucket shows of one request: plain values, so that a board can be cached."""
+
+    id: int
+    agency_name: str
+    state: str
+    campaign_name: str | None
+    status: Status
+    assignee_email: str | None
+    filed_on: dt.date | None
+    due_on: dt.date | None
+    due_is_statutory: bool
+    days_late: int
+
+
+@dataclass(frozen=True)
 class Bucket:
     key: str
     title: str
     hint: str
     total: int
-    rows: list[RecordsRequest]
+    rows: list[DashboardRow]
 
 
 @dataclass(frozen=True)
@@ -87,7 +115,6 @@ class Dashboard:
     buckets: list[Bucket]
     campaigns: list[CampaignProgress]
     response_times: list[StateResponseTime]
-    status_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _bucket_conditions(today: dt.date) -> dict[str, ColumnElement[bool]]:
@@ -124,15 +151,48 @@ def bucket_totals(session: Session, filters: RequestFilter, *, today: dt.date) -
     return {key: int(getattr(row, key) or 0) for key in conditions}
 
 
+_ROW_COLUMNS = (
+    RecordsRequest.id,
+    Agency.name,
+    Jurisdiction.code,
+    Campaign.name,
+    RecordsRequest.status,
+    User.email,
+    RecordsRequest.filed_on,
+    RecordsRequest.due_on,
+    RecordsRequest.due_is_statutory,
+)
+
+
 def _bucket_query(filters: RequestFilter, key: str, condition: ColumnElement[bool]) -> Select:
-    query = request_query(filters).where(condition)
+    """The bucket's rows as plain columns: one statement, no objects or eager loads."""
+    query = (
+        select(*_ROW_COLUMNS)
+        .select_from(RecordsRequest)
+        .join(RecordsRequest.agency)
+        .join(Agency.jurisdiction)
+        .outerjoin(RecordsRequest.campaign)
+        .outerjoin(RecordsRequest.assignee)
+        .where(*filter_conditions(filters), condition)
+    )
     if key == "overdue":
-        return query.order_by(None).order_by(RecordsRequest.due_on, RecordsRequest.id)
+        return query.order_by(RecordsRequest.due_on, RecordsRequest.id)
     if key == "answered":
-        return query.order_by(None).order_by(
-            RecordsRequest.first_response_on.desc(), RecordsRequest.id
-        )
-    return query
+        return query.order_by(RecordsRequest.first_response_on.desc(), RecordsRequest.id)
+    return query.order_by(
+        RecordsRequest.due_on.is_(None), RecordsRequest.due_on, Agency.name, RecordsRequest.id
+    )
+
+
+def _row(values: tuple, today: dt.date) -> DashboardRow:
+    rid, agency, state, campaign, status, assignee, filed_on, due_on, statutory = values
+    status = Status(status)
+    # the same rule as RecordsRequest.days_late
+    running = due_on is not None and status not in NOT_RUNNING_STATUSES
+    late = max(0, (today - due_on).days) if running else 0
+    return DashboardRow(
+        rid, agency, state, campaign, status, assignee, filed_on, due_on, statutory, late
+    )
 
 
 def build_dashboard(
@@ -141,35 +201,80 @@ def build_dashboard(
     """Every bucket, campaign and chart figure for the filters, in a fixed number of queries."""
     conditions = _bucket_conditions(today)
     totals = bucket_totals(session, filters, today=today)
-    buckets = [
-        Bucket(
-            key,
-            title,
-            hint,
-            totals[key],
-            # An empty bucket needs no query: its total is already known.
-            list(session.scalars(_bucket_query(filters, key, conditions[key]).limit(limit)))
-            if totals[key]
-            else [],
-        )
-        for key, title, hint in BUCKETS
-    ]
+    buckets = []
+    for key, title, hint in BUCKETS:
+        rows: list[DashboardRow] = []
+        # An empty bucket needs no query: its total is already known.
+        if totals[key]:
+            query = _bucket_query(filters, key, conditions[key]).limit(limit)
+            rows = [_row(tuple(values), today) for values in session.execute(query)]
+        buckets.append(Bucket(key, title, hint, totals[key], rows))
     return Dashboard(
         today=today,
         buckets=buckets,
         campaigns=campaign_progress(session, filters, today=today),
         response_times=response_times_by_state(session, filters),
-        status_counts=status_counts(session, filters),
     )
 
 
-def status_counts(session: Session, filters: RequestFilter) -> dict[str, int]:
-    rows = session.execute(
-        filtered(RecordsRequest.status, func.count(), filters=filters).group_by(
-            RecordsRequest.status
-        )
-    )
-    return {status: n for status, n in rows}
+def data_version(session: Session) -> tuple:
+    """A value that changes whenever anything the dashboard shows changes, in one statement.
+
+    Every write to a request, agency, campaign, user or jurisdiction moves its table's latest
+    `updated_at` (the ORM's `onupdate`), and a deletion changes a count. Tags are not covered:
+    a dashboard filtered by tag is never cached.
+    """
+    latest = [
+        select(func.max(model.updated_at)).scalar_subquery()
+        for model in (RecordsRequest, Agency, Campaign, User, Jurisdiction)
+    ]
+    counts = [
+        select(func.count()).select_from(model).scalar_subquery()
+        for model in (RecordsRequest, Agency, Campaign, User)
+    ]
+    return tuple(session.execute(select(*latest, *counts)).one())
+
+
+class DashboardCache:
+    """Built dashboards kept in this process and reused while the data has not changed.
+
+    With many people watching the same campaign, most views rebuild identical figures. A cached
+    board is checked against `data_version` on every view (one cheap statement), so a change
+    shows at once. `max_age` (seconds) bounds what the version cannot see, such as a write
+    that bypassed the ORM; 0 turns caching off.
+    """
+
+    def __init__(
+        self,
+        max_age: float = 60.0,
+        size: int = 64,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_age = max_age
+        self.size = size
+        self._clock = clock
+        self._boards: OrderedDict[Hashable, tuple[float, Dashboard]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, session: Session, filters: RequestFilter, *, today: dt.date) -> Dashboard:
+        if self.max_age <= 0 or filters.tag:
+            return build_dashboard(session, filters, today=today)
+        key = (filters, today, data_version(session))
+        now = self._clock()
+        with self._lock:
+            cached = self._boards.get(key)
+            if cached is not None and now - cached[0] < self.max_age:
+                self._boards.move_to_end(key)
+                self.hits += 1
+                return cached[1]
+            self.misses += 1
+        board = build_dashboard(session, filters, today=today)
+        with self._lock:
+            self._boards[key] = (now, board)
+            while len(self._boards) > self.size:
+                self._boards.popitem(last=False)
+        return board
 
 
 def campaign_progress(
