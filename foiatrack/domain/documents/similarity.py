@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 from markupsafe import Markup, escape
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -89,11 +88,15 @@ def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
 @functools.cache
 def _permutations() -> np.ndarray:
     # Drawing the permutations costs more than hashing a page; every MinHash shares one set.
+    from datasketch import MinHash  # imported when needed: it pulls in scipy (0.6 s)
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def minhash_values(items: Iterable[str]) -> np.ndarray:
     """The MinHash of a set of shingles: NUM_PERM unsigned 32-bit values."""
+    from datasketch import MinHash
+
     sketch = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
     sketch.update_batch([item.encode("utf-8") for item in items])
     return sketch.hashvalues
@@ -304,6 +307,8 @@ def find_groups(
         return [], 0, 0
     ids = [doc_id for doc_id, _ in signatures]
     matrix = np.vstack([values for _, values in signatures])
+    from datasketch import LeanMinHash, MinHashLSH
+
     lsh = MinHashLSH(threshold=max(0.05, threshold - LSH_MARGIN), num_perm=NUM_PERM)
     for index, row in enumerate(matrix):
         sketch = LeanMinHash(seed=SEED, hashvalues=row, scheme=SCHEME)
