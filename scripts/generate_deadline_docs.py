@@ -31,6 +31,7 @@ HEADER = (
     "Extension",
     "Weekend/holiday roll-forward",
     "First deadline is",
+    "Second deadline",
     "Confidence",
 )
 
@@ -70,10 +71,11 @@ def _extension(row: Mapping[str, str]) -> str:
 
 
 def _roll_forward(row: Mapping[str, str]) -> str:
-    if row["day_type"] == "business":
-        return "n/a (ends on a business day)"
     if row["day_type"] == "none":
         return "n/a"
+    # A business-day law can still have a calendar-day second deadline (SC).
+    if "calendar" not in (row["day_type"], row.get("decision_day_type", "")):
+        return "n/a (ends on a business day)"
     if row["rolls_forward"] != "yes":
         return "no"
     return "yes (assumed)" if _ASSUMED in row["rule_summary"] else "yes"
@@ -83,6 +85,17 @@ def _first_deadline(row: Mapping[str, str]) -> str:
     if row["day_type"] == "none":
         return "n/a"
     return "acknowledgement or decision" if row["ack_only"] == "yes" else "records"
+
+
+def _second_deadline(row: Mapping[str, str]) -> str:
+    if row["day_type"] == "none":
+        return "n/a"
+    if not row.get("decision_days"):
+        return "none"
+    words = f"{row['decision_days']} {row['decision_day_type']} days"
+    if row["decision_from"] == "receipt":
+        return f"{words} after receipt, once acknowledged"
+    return f"{words} after the acknowledgement"
 
 
 def render_table(rows: Iterable[Mapping[str, str]]) -> str:
@@ -101,6 +114,7 @@ def render_table(rows: Iterable[Mapping[str, str]]) -> str:
             _extension(row),
             _roll_forward(row),
             _first_deadline(row),
+            _second_deadline(row),
             row["confidence"],
         )
         lines.append("| " + " | ".join(cell(c) for c in cells) + " |")

@@ -198,6 +198,88 @@ def test_due_date_applies_an_agency_override(app: Flask, runner: FlaskCliRunner)
     assert missing.exit_code != 0 and "There is no agency 9999" in missing.output
 
 
+def test_due_date_two_stage_law_before_and_after_the_acknowledgement(
+    runner: FlaskCliRunner,
+) -> None:
+    # NY: 5 business days to acknowledge (N.Y. Pub. Off. Law § 89(3)(a)) from Mon 5 Jan is
+    # Mon 12 Jan. Acknowledged Fri 9 Jan: 20 business days, Mon 12 - Fri 16 = 1-5, skipping
+    # Mon 19 Jan (Martin Luther King Jr. Day), Tue 20 - Fri 23 = 6-9, 26-30 Jan = 10-14,
+    # 2-6 Feb = 15-19, Mon 9 Feb = 20.
+    before = _due(runner, "--jurisdiction", "NY", "--submitted", "2026-01-05")
+    assert (before["due"], before["ack_due"], before["days"], before["day_type"]) == (
+        "2026-01-12",
+        "2026-01-12",
+        5,
+        "business",
+    )
+    assert before["skipped"] == []
+    assert before["rule"] == "5 business days"
+    assert (before["decision_days"], before["decision_day_type"], before["decision_from"]) == (
+        20,
+        "business",
+        "acknowledgement",
+    )
+    assert before["acknowledged"] is None
+
+    after = _due(
+        runner, "--jurisdiction", "ny", "--submitted", "2026-01-05", "--acknowledged", "2026-01-09"
+    )
+    assert after["due"] == "2026-02-09"
+    assert after["ack_due"] == "2026-01-12"
+    assert after["acknowledged"] == "2026-01-09"
+    assert after["skipped"] == ["2026-01-19"]
+    assert after["days"] == 5  # the first deadline's count, as before
+    assert after["steps"][-2].startswith("Acknowledged on 2026-01-09 (Fri); the law then allows")
+
+    human = runner.invoke(
+        args=[
+            "due-date",
+            "--jurisdiction",
+            "NY",
+            "--submitted",
+            "2026-01-05",
+            "--acknowledged",
+            "2026-01-09",
+        ]
+    )
+    assert human.exit_code == 0, human.output
+    assert (
+        "Rule:       5 business days to acknowledge, then 20 business days after the "
+        "acknowledgement" in human.output
+    )
+    assert "Acknowledge by: 2026-01-12 (Mon)" in human.output
+    assert "Acknowledged:   2026-01-09 (Fri)" in human.output
+    assert "Due:        2026-02-09 (Mon), statutory deadline" in human.output
+    assert "2026-01-19 (Mon) Martin Luther King Jr. Day" in human.output
+
+
+def test_due_date_acknowledgement_leaves_a_single_deadline_alone(runner: FlaskCliRunner) -> None:
+    # US FOIA: 20 business days of receipt for the determination; an acknowledgement letter
+    # neither meets nor moves it. From Mon 2 Nov 2026 (see above): Wed 2 Dec.
+    out = _due(
+        runner, "--jurisdiction", "US", "--submitted", "2026-11-02", "--acknowledged", "2026-11-03"
+    )
+    assert out["due"] == "2026-12-02"
+    assert out["decision_days"] is None and out["decision_from"] is None
+    assert out["acknowledged"] == "2026-11-03"
+
+
+def test_due_date_refuses_an_acknowledgement_before_submission(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=[
+            "due-date",
+            "--jurisdiction",
+            "NY",
+            "--submitted",
+            "2026-01-05",
+            "--acknowledged",
+            "2026-01-02",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "before the request was submitted" in result.output
+
+
 # --------------------------------------------------------------------------------------------
 # requests
 # --------------------------------------------------------------------------------------------

@@ -39,14 +39,20 @@ def test_table_has_every_jurisdiction(generator: ModuleType) -> None:
     assert len(table) == 2 + 52
     body = {line.split(" | ")[0].removeprefix("| "): line for line in table[2:]}
     assert set(body) == {row["code"] for row in rows}
-    assert all(line.count(" | ") == 8 for line in table[2:])
+    assert all(line.count(" | ") == 9 for line in table[2:])
     # Extension units that differ from the first deadline's are shown as the law states them.
     assert "| 5 business days | up to 30 more calendar days |" in body["PA"]
     assert "| 10 calendar days | up to 15 more business days |" in body["AL"]
     assert "| no fixed deadline | - | n/a | n/a |" in body["FL"]
     assert "| 10 calendar days | up to 14 more calendar days | yes |" in body["CA"]
     assert "| yes (assumed) |" in body["WY"]
-    assert "| acknowledgement or decision | high |" in body["TX"]
+    assert "| acknowledgement or decision | none | high |" in body["TX"]
+    # Two-stage laws: the second deadline, its unit and what it counts from.
+    assert "| 20 business days after the acknowledgement | high |" in body["NY"]
+    assert "| 15 business days after the acknowledgement | medium |" in body["AL"]
+    assert "| 15 business days after receipt, once acknowledged |" in body["OR"]
+    # SC's first deadline is in business days, its second in calendar days that roll forward.
+    assert "| yes (assumed) | acknowledgement or decision | 30 calendar days after" in body["SC"]
 
 
 def test_render_escapes_pipes_and_is_deterministic(generator: ModuleType) -> None:
@@ -68,7 +74,8 @@ def test_render_escapes_pipes_and_is_deterministic(generator: ModuleType) -> Non
     line = table.splitlines()[2]
     assert "Test \\| State" in line and "§ 1\\|2" in line
     assert "Act with a line break" in line
-    assert line.replace("\\|", "").count("|") == 10  # 9 cells: 10 unescaped separators
+    assert line.replace("\\|", "").count("|") == 11  # 10 cells: 11 unescaped separators
+    assert line.endswith("| records | none | high |")  # rows without the new columns still render
     assert generator.render_table([row]) == table
 
 

@@ -90,8 +90,15 @@ def test_upgrade_keeps_data_and_downgrades(db_backend: str, tmp_path, monkeypatc
                 flags = conn.execute(
                     sa.text("SELECT due_is_statutory, filing_confirmation FROM records_request")
                 ).all()
+                second_stage = conn.execute(
+                    sa.text(
+                        "SELECT decision_days, decision_day_type, decision_from FROM jurisdiction"
+                    )
+                ).all()
             assert rows == [(1, "FOIA-2026-17")]
             assert [(bool(a), b) for a, b in flags] == [(True, "")]
+            # 0008: an existing jurisdiction has no second stage until the CSV is reloaded.
+            assert [tuple(r) for r in second_stage] == [(None, None, None)]
             downgrade(directory=directory, revision="0001")
             with db.engine.connect() as conn:
                 numbers = (

@@ -15,8 +15,11 @@ from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.agencies.services import get_agency
 from foiatrack.domain.errors import DomainError
 from foiatrack.domain.jurisdictions.deadlines import (
+    ClockEvent,
+    ClockEventKind,
     DayType,
     DeadlineRule,
+    DecisionFrom,
     DueDate,
     HolidayCalendar,
     compute_due_date,
@@ -70,6 +73,15 @@ def _rule_label(rule: DeadlineRule) -> str:
     return f"{rule.days} {rule.day_type.value} days"
 
 
+def _second_stage_label(rule: DeadlineRule) -> str:
+    if rule.decision_days is None or rule.decision_day_type is None:
+        return ""
+    origin = (
+        "the acknowledgement" if rule.decision_from is DecisionFrom.ACKNOWLEDGEMENT else "receipt"
+    )
+    return f"{rule.decision_days} {rule.decision_day_type.value} days after {origin}"
+
+
 def _override_of(agency: Agency) -> tuple[int | None, str | None]:
     return (agency.deadline_days_override, agency.deadline_day_type_override)
 
@@ -99,6 +111,7 @@ def _due_date_payload(
     rule: DeadlineRule,
     submitted: dt.date,
     result: DueDate,
+    acknowledged: dt.date | None = None,
 ) -> dict[str, Any]:
     calendar = HolidayCalendar(jurisdiction.code)
     return {
@@ -118,6 +131,11 @@ def _due_date_payload(
         "skipped_holidays": [
             {"date": d.isoformat(), "name": calendar.name(d) or ""} for d in result.skipped
         ],
+        # Two-stage laws: the second deadline starts with the acknowledgement; null otherwise.
+        "decision_days": rule.decision_days,
+        "decision_day_type": rule.decision_day_type.value if rule.decision_day_type else None,
+        "decision_from": rule.decision_from.value if rule.has_second_stage else None,
+        "acknowledged": _iso(acknowledged),
     }
 
 
@@ -127,6 +145,7 @@ def _echo_due_date(
     rule: DeadlineRule,
     submitted: dt.date,
     result: DueDate,
+    acknowledged: dt.date | None = None,
 ) -> None:
     click.echo(f"{jurisdiction.name}: {jurisdiction.law_name} ({jurisdiction.citation})")
     overridden = agency is not None and agency.deadline_days_override
@@ -136,18 +155,26 @@ def _echo_due_date(
             local = ", local rule replaces the state law"
         click.echo(f"Agency:     {agency.name} (id {agency.id}){local}")
     roll = ""
-    if rule.days is not None and rule.day_type is DayType.CALENDAR:
+    if rule.days is not None and DayType.CALENDAR in (rule.day_type, rule.decision_day_type):
         roll = (
             ", moved to the next business day if it ends on a weekend or holiday"
             if rule.rolls_forward
             else ", not moved off a weekend or holiday"
         )
-    click.echo(f"Rule:       {_rule_label(rule)}{roll}")
-    if jurisdiction.ack_only and not overridden and result.is_statutory:
+    second = _second_stage_label(rule)
+    if second:
+        click.echo(f"Rule:       {_rule_label(rule)} to acknowledge, then {second}{roll}")
+    else:
+        click.echo(f"Rule:       {_rule_label(rule)}{roll}")
+    if second and result.acknowledged_on is None:
+        click.echo("            (give --acknowledged YYYY-MM-DD to count the second deadline)")
+    elif jurisdiction.ack_only and not overridden and result.is_statutory and not second:
         click.echo("            (by then the agency must answer or decide; records may come later)")
     click.echo(f"Submitted:  {_day(submitted)}")
     if result.ack_due_on is not None:
         click.echo(f"Acknowledge by: {_day(result.ack_due_on)}")
+    if acknowledged is not None:
+        click.echo(f"Acknowledged:   {_day(acknowledged)}")
     if result.is_statutory:
         click.echo(f"Due:        {_day(result.due_on)}, statutory deadline")
     else:
@@ -188,21 +215,40 @@ def _echo_due_date(
     metavar="ID",
     help="Apply this agency's local rule (a city ordinance), if it has one.",
 )
+@click.option(
+    "--acknowledged",
+    type=ISO_DATE,
+    help="The day the agency acknowledged the request, YYYY-MM-DD: where the law sets a second "
+    "deadline after the acknowledgement (e.g. NY), the due date is that one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def due_date_command(
-    code: str | None, submitted: dt.date, agency_id: int | None, as_json: bool
+    code: str | None,
+    submitted: dt.date,
+    agency_id: int | None,
+    acknowledged: dt.date | None,
+    as_json: bool,
 ) -> None:
     """Print the due date for a request received on a day, and how it was reached."""
     try:
         jurisdiction, agency, rule = _resolve(code, agency_id)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
-    result = compute_due_date(rule, submitted)
+    if acknowledged is not None and acknowledged < submitted:
+        raise click.BadParameter(
+            f"{acknowledged.isoformat()} is before the request was submitted "
+            f"({submitted.isoformat()}).",
+            param_hint="--acknowledged",
+        )
+    events = (
+        [ClockEvent(ClockEventKind.ACKNOWLEDGED, acknowledged)] if acknowledged is not None else []
+    )
+    result = compute_due_date(rule, submitted, events)
     if as_json:
-        payload = _due_date_payload(jurisdiction, agency, rule, submitted, result)
+        payload = _due_date_payload(jurisdiction, agency, rule, submitted, result, acknowledged)
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    _echo_due_date(jurisdiction, agency, rule, submitted, result)
+    _echo_due_date(jurisdiction, agency, rule, submitted, result, acknowledged)
 
 
 def _request_row(request: RecordsRequest, today: dt.date) -> dict[str, Any]:

@@ -50,6 +50,8 @@ class ReferenceLoadResult:
     agencies: ImportReport
     #: letter templates (created, updated) from letter_templates/
     templates: tuple[int, int] = (0, 0)
+    #: filed requests whose stored due date moved because a law's data changed
+    deadlines_moved: int = 0
 
 
 def ring_agencies_csv(path: Path) -> bytes:
@@ -67,9 +69,12 @@ def ring_agencies_csv(path: Path) -> bytes:
 def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> ReferenceLoadResult:
     """Insert or update the jurisdictions and the documented Ring partners; never duplicates."""
     created, updated = load_jurisdictions(session, data_dir / "jurisdictions.csv")
+    # Stored due dates follow the law data: e.g. New York's second deadline, added to the data
+    # after requests were acknowledged, must reach them without waiting for their next action.
+    moved = lifecycle.refresh_all_deadlines(session, today=dt.date.today()) if updated else 0
     report = import_agencies(session, ring_agencies_csv(data_dir / "ring_agencies.csv"))
     templates = sync_builtin_templates(session, load_template_dir())
-    return ReferenceLoadResult(created, updated, report, templates)
+    return ReferenceLoadResult(created, updated, report, templates, moved)
 
 
 def load_demo_campaign(session: Session, *, today: dt.date | None = None) -> Campaign | None:

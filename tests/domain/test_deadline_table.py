@@ -20,6 +20,7 @@ from foiatrack.domain.jurisdictions.deadlines import (
     ClockEventKind,
     DayType,
     DeadlineRule,
+    DecisionFrom,
     compute_due_date,
 )
 
@@ -49,6 +50,21 @@ KY = DeadlineRule("KY", 5, B, citation="KRS 61.880(1)")
 DC = DeadlineRule("DC", 15, B, citation="D.C. Code § 2-532(c)")
 AL = DeadlineRule("AL", None, C, ack_days=10, citation="Ala. Code § 36-12-44 (2024)")
 
+# Two-stage laws as the shipped data has them: the first deadline is the acknowledgement, the
+# second runs once it is recorded (an ACKNOWLEDGED event).
+NY_FOIL = DeadlineRule(
+    "NY", 5, B, decision_days=20, citation="N.Y. Pub. Off. Law § 89(3)(a)"
+)  # 20 business days from the date of the acknowledgement
+AL_2024 = DeadlineRule(
+    "AL", 10, C, decision_days=15, decision_day_type=B, citation="Ala. Code § 36-12-44"
+)  # acknowledge in 10 days, answer in 15 business days after acknowledgment
+OR_192 = DeadlineRule(
+    "OR", 5, B, decision_days=15, decision_from=DecisionFrom.RECEIPT, citation="ORS 192.329(5)"
+)  # 10 business days after the 5-business-day acknowledgement deadline: 15 from receipt
+SC_30 = DeadlineRule(
+    "SC", 10, B, decision_days=30, decision_day_type=C, citation="S.C. Code § 30-4-30"
+)  # records within 30 calendar days of the determination, recorded as the acknowledgement
+
 
 @dataclass(frozen=True)
 class Case:
@@ -61,6 +77,11 @@ class Case:
     skipped: tuple[date, ...]
     ack_due_on: date | None = None
     events: tuple[ClockEvent, ...] = ()
+
+
+def acked(on: date) -> tuple[ClockEvent, ...]:
+    """The agency acknowledged the request on `on`."""
+    return (ClockEvent(ClockEventKind.ACKNOWLEDGED, on),)
 
 
 def ext(on: date, days: int) -> tuple[ClockEvent, ...]:
@@ -362,6 +383,87 @@ CASES: tuple[Case, ...] = (
         due_on=date(2025, 12, 17),
         skipped=(date(2025, 11, 27),),
         ack_due_on=date(2025, 11, 28),
+    ),
+    # === Two-stage laws: acknowledgement, then a second deadline ===========================
+    # --- NY: 5 business days to acknowledge, then 20 business days from the acknowledgement --
+    # Mon 2026-02-09: ack by Wed 2026-02-18 (as above: Lincoln's Birthday 2/12 and
+    # Washington's Birthday 2/16 skipped). Acknowledged early, Tue 2/17: 2/18-20 = 1-3,
+    # 2/23-27 = 4-8, 3/2-6 = 9-13, 3/9-13 = 14-18, 3/16-17 = 19-20 -> Tue 2026-03-17. No
+    # holiday lies in the second stage, so none is listed as skipped.
+    Case(
+        "NY-two-stage-after-lincoln-washington",
+        NY_FOIL,
+        received_on=date(2026, 2, 9),
+        due_on=date(2026, 3, 17),
+        skipped=(),
+        ack_due_on=date(2026, 2, 18),
+        events=acked(date(2026, 2, 17)),
+    ),
+    # Mon 2026-05-11: 5/12-15 = 1-4, 5/18 = 5 -> ack by Mon 2026-05-18. Acknowledged late,
+    # Wed 5/20; the 20 days still run from it: 5/21-22 = 1-2, skip Mon 5/25 Memorial Day,
+    # 5/26-29 = 3-6, 6/1-5 = 7-11, 6/8-12 = 12-16, 6/15-18 = 17-20 -> Thu 2026-06-18
+    # (Juneteenth, Fri 6/19, falls just after).
+    Case(
+        "NY-late-acknowledgement-memorial",
+        NY_FOIL,
+        received_on=date(2026, 5, 11),
+        due_on=date(2026, 6, 18),
+        skipped=(date(2026, 5, 25),),
+        ack_due_on=date(2026, 5, 18),
+        events=acked(date(2026, 5, 20)),
+    ),
+    # Fri 2026-01-16, acknowledged the same day. Ack by: skip Mon 1/19 MLK Day, 1/20-23 = 1-4,
+    # 1/26 = 5 -> Mon 2026-01-26. Second stage from Fri 1/16: skip 1/19, 1/20-23 = 1-4,
+    # 1/26-30 = 5-9, 2/2-6 = 10-14, 2/9-11 = 15-17, skip Thu 2/12 Lincoln's Birthday,
+    # Fri 2/13 = 18, skip Mon 2/16 Washington's Birthday, 2/17-18 = 19-20 -> Wed 2026-02-18.
+    Case(
+        "NY-same-day-acknowledgement-three-holidays",
+        NY_FOIL,
+        received_on=date(2026, 1, 16),
+        due_on=date(2026, 2, 18),
+        skipped=(date(2026, 1, 19), date(2026, 2, 12), date(2026, 2, 16)),
+        ack_due_on=date(2026, 1, 26),
+        events=acked(date(2026, 1, 16)),
+    ),
+    # --- AL: 10 calendar days to acknowledge, then 15 business days after acknowledgment ---
+    # Mon 2025-11-17: ack by Fri 2025-11-28 (as above). Acknowledged Thu 11/20: Fri 11/21 = 1,
+    # 11/24-26 = 2-4, skip Thu 11/27 Thanksgiving, Fri 11/28 = 5 (not an Alabama holiday,
+    # Ala. Code § 1-3-8), 12/1-5 = 6-10, 12/8-12 = 11-15 -> Fri 2025-12-12.
+    Case(
+        "AL-two-stage-thanksgiving",
+        AL_2024,
+        received_on=date(2025, 11, 17),
+        due_on=date(2025, 12, 12),
+        skipped=(date(2025, 11, 27),),
+        ack_due_on=date(2025, 11, 28),
+        events=acked(date(2025, 11, 20)),
+    ),
+    # --- OR: acknowledge in 5 business days; 10 business days after that deadline ----------
+    # Thu 2026-02-12: ack by Fri 2026-02-20 (as above, Presidents Day 2/16 skipped). Second
+    # stage from receipt: 2/13 = 1, skip 2/16, 2/17-20 = 2-5, 2/23-27 = 6-10, 3/2-6 = 11-15
+    # -> Fri 2026-03-06, i.e. 10 business days after Fri 2/20, whatever day the agency
+    # acknowledged (here Wed 2/18).
+    Case(
+        "OR-two-stage-presidents",
+        OR_192,
+        received_on=date(2026, 2, 12),
+        due_on=date(2026, 3, 6),
+        skipped=(date(2026, 2, 16),),
+        ack_due_on=date(2026, 2, 20),
+        events=acked(date(2026, 2, 18)),
+    ),
+    # --- SC: 10 business days to decide, records within 30 calendar days of the decision ----
+    # Mon 2026-08-03: 8/4-7 = 1-4, 8/10-14 = 5-9, 8/17 = 10 -> ack by Mon 2026-08-17.
+    # Decision recorded Thu 8/6: + 30 = Sat 9/5 -> Sun 9/6 -> Mon 9/7 Labor Day
+    # (S.C. Code § 53-5-10) -> Tue 2026-09-08.
+    Case(
+        "SC-two-stage-labor-day",
+        SC_30,
+        received_on=date(2026, 8, 3),
+        due_on=date(2026, 9, 8),
+        skipped=(date(2026, 9, 7),),
+        ack_due_on=date(2026, 8, 17),
+        events=acked(date(2026, 8, 6)),
     ),
 )
 

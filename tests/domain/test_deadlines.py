@@ -14,6 +14,7 @@ from foiatrack.domain.jurisdictions.deadlines import (
     ClockEventKind,
     DayType,
     DeadlineRule,
+    DecisionFrom,
     DueDate,
     HolidayCalendar,
     Step,
@@ -677,3 +678,246 @@ def test_regression_named_date_inside_a_weekend_roll_keeps_extensions_monotone()
     long = compute_due_date(rule, received, [ev(K.EXTENSION_DAYS, received, days=9), *later])
     assert short.due_on == date(2020, 1, 14)
     assert long.due_on >= short.due_on
+
+
+# --------------------------------------------------------------------------------------------
+# Two-stage laws: acknowledgement, then a second deadline
+# --------------------------------------------------------------------------------------------
+
+NY2 = DeadlineRule("NY", 5, B, decision_days=20, citation="N.Y. Pub. Off. Law § 89(3)(a)")
+AL2 = DeadlineRule("AL", 10, C, extension_days=15, decision_days=15, decision_day_type=B)
+OR2 = DeadlineRule("OR", 5, B, decision_days=15, decision_from=DecisionFrom.RECEIPT)
+JAN_5 = date(2026, 1, 5)  # a Monday
+
+
+def acked(on: date) -> ClockEvent:
+    return ev(K.ACKNOWLEDGED, on)
+
+
+@st.composite
+def two_stage_rules(draw: st.DrawFn, decision_from: DecisionFrom | None = None) -> DeadlineRule:
+    return DeadlineRule(
+        jurisdiction=draw(st.sampled_from(JURISDICTIONS)),
+        days=draw(st.integers(1, 20)),
+        day_type=draw(st.sampled_from((B, C))),
+        rolls_forward=draw(st.booleans()),
+        counts_receipt_day=draw(st.booleans()),
+        extension_days=draw(st.one_of(st.none(), st.integers(0, 30))),
+        decision_days=draw(st.integers(1, 45)),
+        decision_day_type=draw(st.sampled_from((B, C))),
+        decision_from=decision_from or draw(st.sampled_from(tuple(DecisionFrom))),
+    )
+
+
+@PROPERTY
+@given(
+    rule=two_stage_rules(DecisionFrom.ACKNOWLEDGEMENT),
+    received_on=dates,
+    after=st.integers(0, 60),
+    data=st.data(),
+)
+def test_decision_is_never_due_before_the_acknowledgement(
+    rule: DeadlineRule, received_on: date, after: int, data: st.DataObject
+) -> None:
+    acknowledged = received_on + timedelta(days=after)
+    events = [*data.draw(event_lists(received_on, dated_targets=False)), acked(acknowledged)]
+    result = compute_due_date(rule, received_on, events, today=received_on + timedelta(days=90))
+    # The day of the acknowledgement is not counted, so at least one day follows it.
+    assert result.due_on > acknowledged
+    assert result.acknowledged_on == acknowledged
+
+
+@PROPERTY
+@given(
+    rule=st.one_of(rules(day_types=(B, C, N)), two_stage_rules()),
+    received_on=dates,
+    after=st.integers(0, 60),
+)
+def test_an_acknowledgement_never_shortens_the_due_date(
+    rule: DeadlineRule, received_on: date, after: int
+) -> None:
+    without = compute_due_date(rule, received_on)
+    with_ack = compute_due_date(rule, received_on, [acked(received_on + timedelta(days=after))])
+    assert with_ack.due_on >= without.due_on
+    if not rule.has_second_stage:
+        assert with_ack.due_on == without.due_on
+        assert with_ack.acknowledged_on is None
+
+
+@PROPERTY
+@given(rule=two_stage_rules(DecisionFrom.RECEIPT), received_on=dates, data=st.data())
+def test_a_stage_counted_from_receipt_ignores_when_the_agency_acknowledged(
+    rule: DeadlineRule, received_on: date, data: st.DataObject
+) -> None:
+    first = received_on + timedelta(days=data.draw(st.integers(0, 30)))
+    second = received_on + timedelta(days=data.draw(st.integers(0, 30)))
+    early = compute_due_date(rule, received_on, [acked(first)])
+    late = compute_due_date(rule, received_on, [acked(second)])
+    # Both are the second stage, unless the first deadline was already later (never shortened).
+    assert early.due_on == late.due_on
+    assert early.due_on >= compute_due_date(rule, received_on).due_on
+
+
+@PROPERTY
+@given(rule=two_stage_rules(), received_on=dates, after=st.integers(0, 60), data=st.data())
+def test_two_stage_business_results_are_business_days(
+    rule: DeadlineRule, received_on: date, after: int, data: st.DataObject
+) -> None:
+    assume(rule.day_type is B and rule.decision_day_type is B)
+    events = [
+        *data.draw(event_lists(received_on, dated_targets=False)),
+        acked(received_on + timedelta(days=after)),
+    ]
+    result = compute_due_date(rule, received_on, events, today=received_on + timedelta(days=90))
+    assert cal(rule.jurisdiction).is_business_day(result.due_on)
+
+
+def test_before_the_acknowledgement_the_due_date_is_the_acknowledgement_deadline() -> None:
+    # Mon 2026-01-05 + 5 business days = Mon 2026-01-12 (MLK Day, 1/19, is later).
+    result = compute_due_date(NY2, JAN_5)
+    assert (result.due_on, result.ack_due_on) == (date(2026, 1, 12), date(2026, 1, 12))
+    assert result.acknowledged_on is None
+    assert result.skipped == ()
+    texts = [s.text for s in result.steps]
+    assert texts[1].startswith("Acknowledgement: counted 5 business days from 2026-01-05")
+    assert texts[2] == (
+        "Second stage, not started: once the agency acknowledges the request, the law allows 20 "
+        "business days from the acknowledgement date; until then the due date is the "
+        "acknowledgement deadline."
+    )
+
+
+def test_the_acknowledgement_starts_the_second_stage_step_by_step() -> None:
+    # Acknowledged Fri 2026-01-09: 1/12-16 = 1-5, skip Mon 1/19 MLK Day, 1/20-23 = 6-9,
+    # 1/26-30 = 10-14, 2/2-6 = 15-19, Mon 2/9 = 20.
+    result = compute_due_date(NY2, JAN_5, [acked(date(2026, 1, 9))])
+    assert result.due_on == date(2026, 2, 9)
+    assert result.ack_due_on == date(2026, 1, 12)
+    assert result.acknowledged_on == date(2026, 1, 9)
+    assert result.is_statutory
+    assert result.skipped == (date(2026, 1, 19),)
+    assert [s.text for s in result.steps][-2:] == [
+        "Acknowledged on 2026-01-09 (Fri); the law then allows 20 business days from the "
+        "acknowledgement (day of acknowledgement not counted) under N.Y. Pub. Off. Law "
+        "§ 89(3)(a), skipping 2026-01-19 Martin Luther King Jr. Day: due 2026-02-09 (Mon).",
+        "Due: 2026-02-09 (Mon).",
+    ]
+
+
+def test_a_late_acknowledgement_is_flagged_and_still_starts_the_second_stage() -> None:
+    # Ack deadline Mon 1/12; acknowledged Wed 1/14: 1/15-16 = 1-2, skip 1/19, 1/20-23 = 3-6,
+    # 1/26-30 = 7-11, 2/2-6 = 12-16, 2/9-11 = 17-19, skip Thu 2/12 Lincoln's Birthday,
+    # Fri 2/13 = 20.
+    result = compute_due_date(NY2, JAN_5, [acked(date(2026, 1, 14))])
+    assert result.due_on == date(2026, 2, 13)
+    assert "after the acknowledgement deadline 2026-01-12" in result.steps[-2].text
+
+
+def test_extensions_after_the_acknowledgement_count_from_the_new_due_date_in_its_unit() -> None:
+    # Alabama: 10 calendar days to acknowledge, then 15 business days; acknowledged Thu
+    # 2025-11-20 -> Fri 2025-12-12 (see the table test). An extension of 15 business days
+    # from there: 12/15-19 = 1-5, 12/22-24 = 6-8, skip Thu 12/25 Christmas, Fri 12/26 = 9,
+    # 12/29-31 = 10-12, skip Thu 1/1 New Year's Day, Fri 1/2 = 13, 1/5-6 = 14-15
+    # -> Tue 2026-01-06 (15 calendar days would have given Sat 12/27 -> Mon 12/29).
+    events = [acked(date(2025, 11, 20)), ev(K.EXTENSION_DAYS, date(2025, 12, 1), days=15)]
+    result = compute_due_date(AL2, date(2025, 11, 17), events)
+    assert result.due_on == date(2026, 1, 6)
+    assert "extended by 15 business days" in result.steps[-2].text
+    assert not any("Warning" in s.text for s in result.steps)  # 15 is what the law allows
+    more = compute_due_date(
+        AL2, date(2025, 11, 17), [*events, ev(K.EXTENSION_DAYS, date(2025, 12, 2), days=1)]
+    )
+    assert more.due_on == date(2026, 1, 7)
+    assert any("more than the 15 the statute allows" in s.text for s in more.steps)
+
+
+def test_an_acknowledgement_keeps_a_later_date_already_set() -> None:
+    events = [
+        ev(K.OVERRIDE_DATE, date(2026, 1, 6), to_date=date(2026, 3, 31)),
+        acked(date(2026, 1, 9)),
+    ]
+    result = compute_due_date(NY2, JAN_5, events)
+    assert result.due_on == date(2026, 3, 31)
+    assert "an acknowledgement never shortens a deadline" in result.steps[-2].text
+    assert result.skipped == ()  # the second stage's MLK Day is not behind the date given
+
+
+def test_an_acknowledgement_does_not_move_a_single_deadline_running_from_receipt() -> None:
+    # California: 10 calendar days from receipt whatever the agency says first.
+    early = compute_due_date(CA, date(2026, 3, 2), [acked(date(2026, 3, 3))])
+    assert early.due_on == compute_due_date(CA, date(2026, 3, 2)).due_on == date(2026, 3, 12)
+    assert early.acknowledged_on is None
+    assert "sets no later deadline counted from an acknowledgement" in early.steps[-2].text
+    # Federal FOIA: the 20-working-day determination is not met by an acknowledgement letter.
+    federal = compute_due_date(US, date(2026, 6, 15), [acked(date(2026, 6, 16))])
+    assert federal.due_on == date(2026, 7, 15)
+
+
+def test_a_pause_open_when_the_agency_acknowledges_stops_the_second_stage_from_its_start() -> None:
+    # NY, received Mon 2026-03-02; fee asked Tue 3/3, acknowledged Wed 3/4 while waiting,
+    # paid Wed 3/11. The 20 business days run after the clock restarts: 3/12-13 = 1-2,
+    # 3/16-20 = 3-7, 3/23-27 = 8-12, 3/30-4/3 = 13-17, 4/6-8 = 18-20 -> Wed 2026-04-08.
+    events = [
+        ev(K.TOLL_START, date(2026, 3, 3)),
+        acked(date(2026, 3, 4)),
+        ev(K.TOLL_END, date(2026, 3, 11)),
+    ]
+    assert compute_due_date(NY2, date(2026, 3, 2), events).due_on == date(2026, 4, 8)
+
+
+def test_a_stage_counted_from_receipt_takes_earlier_pauses_into_account() -> None:
+    # Oregon, received Thu 2026-02-12: second stage = 15 business days after receipt
+    # = Fri 2026-03-06 (Presidents Day 2/16 skipped). A fee pause Fri 2/13 -> Wed 2/18 stopped
+    # the clock for 2 business days (Tue 2/17, Wed 2/18), before the agency acknowledged on
+    # Tue 2/24: 3/9-10 -> Tue 2026-03-10.
+    plain = compute_due_date(OR2, date(2026, 2, 12), [acked(date(2026, 2, 13))])
+    assert plain.due_on == date(2026, 3, 6)
+    events = [
+        ev(K.TOLL_START, date(2026, 2, 13)),
+        ev(K.TOLL_END, date(2026, 2, 18)),
+        acked(date(2026, 2, 24)),
+    ]
+    result = compute_due_date(OR2, date(2026, 2, 12), events)
+    assert result.due_on == date(2026, 3, 10)
+    assert any("added to the second stage" in s.text for s in result.steps)
+
+
+def test_a_second_acknowledgement_changes_nothing() -> None:
+    once = compute_due_date(NY2, JAN_5, [acked(date(2026, 1, 9))])
+    twice = compute_due_date(NY2, JAN_5, [acked(date(2026, 1, 9)), acked(date(2026, 1, 20))])
+    assert twice.due_on == once.due_on == date(2026, 2, 9)
+    assert twice.acknowledged_on == date(2026, 1, 9)
+    assert "still counts from the first acknowledgement" in twice.steps[-2].text
+
+
+def test_counting_unit_switches_to_the_second_stage_once_acknowledged() -> None:
+    assert AL2.counting_unit() is C
+    assert AL2.counting_unit(acknowledged=True) is B
+    assert CA.counting_unit(acknowledged=True) is C
+    assert FL.counting_unit() is C
+    assert NY2.has_second_stage and not CA.has_second_stage
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: DeadlineRule("NY", None, B, ack_days=5, decision_days=20), "needs days"),
+        (lambda: DeadlineRule("NY", 5, B, ack_days=3, decision_days=20), "no ack_days"),
+        (lambda: DeadlineRule("NY", 5, B, decision_days=0), "decision_days"),
+        (lambda: DeadlineRule("NY", 5, B, decision_days=20, decision_day_type=N), "business or"),
+        (lambda: DeadlineRule("NY", 5, B, decision_day_type=B), "without decision_days"),
+        (lambda: DeadlineRule("NY", 5, B, decision_days=20, decision_from="x"), "decision_from"),
+        (lambda: ClockEvent(K.ACKNOWLEDGED, JAN_5, days=3), "does not take days"),
+    ],
+)
+def test_bad_two_stage_rules_are_rejected(make: Callable[[], object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_two_stage_strings_from_storage_are_accepted() -> None:
+    # As the database holds them: plain strings.
+    stored: dict[str, object] = {"decision_day_type": "calendar", "decision_from": "receipt"}
+    rule = DeadlineRule("SC", 10, B, decision_days=30, **stored)  # type: ignore[arg-type]
+    assert (rule.decision_day_type, rule.decision_from) == (C, DecisionFrom.RECEIPT)
+    assert DeadlineRule("NY", 5, B, decision_days=20).decision_day_type is B  # first's unit

@@ -12,6 +12,8 @@ from foiatrack.domain.jurisdictions.deadlines import DayType
 from foiatrack.domain.requests import lifecycle
 from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import EventKind, FeeStatus, FilingMethod, Status
+from foiatrack.domain.requests.queries import RequestFilter, list_requests
+from foiatrack.domain.requests.services import record_event
 from foiatrack.domain.requests.workflow import Action, available_actions, check_transition
 from tests.factories import make_agency, make_request
 
@@ -290,3 +292,75 @@ def test_withdraw_from_draft_and_follow_up_needs_filing(session: Session) -> Non
         lifecycle.record_follow_up(session, request, actor=None, clock=Clock(TODAY, TODAY))
     lifecycle.withdraw(session, request, actor=None, clock=Clock(TODAY, TODAY), reason="dup")
     assert request.status == Status.WITHDRAWN and request.closed_on == TODAY
+
+
+# --- two-stage laws: acknowledge, then decide ---------------------------------------------
+
+
+def test_acknowledged_new_york_request_is_not_overdue_after_the_acknowledgement_deadline(
+    session: Session,
+) -> None:
+    # N.Y. Pub. Off. Law § 89(3)(a): Mon 2026-01-05 + 5 business days = Mon 2026-01-12 to
+    # acknowledge; then 20 business days from the acknowledgement. Acknowledged Fri 1/9:
+    # 1/12-16 = 1-5, skip Mon 1/19 MLK Day, 1/20-23 = 6-9, 1/26-30 = 10-14, 2/2-6 = 15-19,
+    # Mon 2/9 = 20.
+    filed_on, day_after_ack_deadline = dt.date(2026, 1, 5), dt.date(2026, 1, 13)
+    late = _filed(session, "NY", filed_on)
+    acknowledged = _filed(session, "NY", filed_on)
+    assert late.due_on == acknowledged.due_on == acknowledged.ack_due_on == dt.date(2026, 1, 12)
+
+    lifecycle.acknowledge(
+        session, acknowledged, actor=None, clock=Clock(TODAY, dt.date(2026, 1, 9))
+    )
+    assert acknowledged.due_on == dt.date(2026, 2, 9)
+    assert acknowledged.ack_due_on == dt.date(2026, 1, 12)
+    assert acknowledged.due_is_statutory
+    assert acknowledged.days_late(day_after_ack_deadline) == 0
+    assert late.days_late(day_after_ack_deadline) == 1  # never acknowledged: it is late
+    overdue = list_requests(session, RequestFilter(overdue_on=day_after_ack_deadline))
+    assert late in overdue and acknowledged not in overdue
+    steps = [s.text for s in lifecycle.explain_deadline(acknowledged, today=TODAY).steps]
+    assert any(
+        t.startswith("Acknowledged on 2026-01-09 (Fri); the law then allows 20") for t in steps
+    )
+
+
+def test_extension_after_a_two_stage_acknowledgement_counts_from_the_new_date_in_its_unit(
+    session: Session,
+) -> None:
+    # Ala. Code § 36-12-44: acknowledge within 10 (calendar) days, answer within 15 business
+    # days after. Filed Mon 2025-11-17, acknowledged Thu 11/20 -> Fri 2025-12-12 (Thanksgiving
+    # 11/27 skipped). 5 more business days: 12/15-19 -> Fri 2025-12-19.
+    request = _filed(session, "AL", dt.date(2025, 11, 17))
+    assert request.due_on == dt.date(2025, 11, 28)  # 11/27 Thanksgiving, rolled to Friday
+    lifecycle.acknowledge(session, request, actor=None, clock=Clock(TODAY, dt.date(2025, 11, 20)))
+    assert request.due_on == dt.date(2025, 12, 12)
+    event = lifecycle.extend(
+        session, request, actor=None, clock=Clock(TODAY, dt.date(2025, 12, 10)), days=5
+    )
+    assert event.summary == "The agency extended its deadline by 5 business days"
+    assert request.due_on == dt.date(2025, 12, 19)
+
+
+def test_acknowledgement_leaves_a_single_deadline_from_receipt_alone(session: Session) -> None:
+    # California's 10 calendar days run from receipt (Gov. Code § 7922.535): Thu 2026-03-12.
+    request = _filed(session)
+    lifecycle.acknowledge(session, request, actor=None, clock=Clock(TODAY, dt.date(2026, 3, 3)))
+    assert request.due_on == dt.date(2026, 3, 12)
+    assert request.ack_due_on is None
+
+
+def test_an_acknowledgement_recorded_before_two_stage_laws_still_counts(session: Session) -> None:
+    # Older timelines have an ACKNOWLEDGED event without clock data; its date is what counts.
+    request = _filed(session, "NY", dt.date(2026, 1, 5))
+    request.status = Status.ACKNOWLEDGED
+    record_event(
+        session,
+        request,
+        EventKind.ACKNOWLEDGED,
+        "The agency acknowledged the request on 2026-01-09",
+        actor=None,
+        data={"action": "acknowledge", "on": "2026-01-09", "from": "filed", "to": "acknowledged"},
+    )
+    lifecycle.refresh_deadline(request, today=TODAY)
+    assert request.due_on == dt.date(2026, 2, 9)

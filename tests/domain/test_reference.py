@@ -9,13 +9,17 @@ from sqlalchemy.orm import Session
 from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.models import Jurisdiction
 from foiatrack.domain.reference import DATA_DIR, load_demo_campaign, load_reference_data
+from foiatrack.domain.requests import lifecycle
+from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import (
     AppendOnlyViolation,
     EventKind,
+    FilingMethod,
     RecordsRequest,
     RequestEvent,
     Status,
 )
+from tests.factories import make_agency, make_request
 
 
 def _count(session: Session, model: type) -> int:
@@ -95,3 +99,29 @@ def test_timeline_events_are_append_only(session: Session) -> None:
     session.delete(event)
     with pytest.raises(AppendOnlyViolation):
         session.flush()
+
+
+def test_reloading_changed_law_data_moves_stored_due_dates(session: Session) -> None:
+    # A database from before New York's second deadline was in the data: a request
+    # acknowledged then kept the acknowledgement deadline as its due date.
+    load_reference_data(session)
+    new_york = session.scalar(select(Jurisdiction).where(Jurisdiction.code == "NY"))
+    new_york.decision_days = new_york.decision_day_type = new_york.decision_from = None
+    request = make_request(session, make_agency(session, name="Albany Police", state="NY"))
+    today = dt.date(2026, 11, 30)
+    lifecycle.file_request(
+        session,
+        request,
+        actor=None,
+        clock=Clock(today, dt.date(2026, 1, 5)),
+        method=FilingMethod.EMAIL,
+    )
+    lifecycle.acknowledge(session, request, actor=None, clock=Clock(today, dt.date(2026, 1, 9)))
+    assert request.due_on == dt.date(2026, 1, 12)  # 5 business days, one stage
+
+    result = load_reference_data(session)
+    assert result.jurisdictions_updated == 1
+    assert result.deadlines_moved == 1
+    # 20 business days from Fri 2026-01-09, skipping Mon 1/19 (MLK Day): Mon 2026-02-09.
+    assert request.due_on == dt.date(2026, 2, 9)
+    assert load_reference_data(session).deadlines_moved == 0  # nothing changed this time

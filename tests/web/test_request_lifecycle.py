@@ -145,6 +145,39 @@ def test_file_then_every_answer(app: Flask, client: FlaskClient, request_id: int
 
 
 @pytest.mark.usefixtures("editor")
+def test_acknowledging_a_new_york_request_moves_it_to_the_second_deadline(
+    app: Flask, client: FlaskClient
+) -> None:
+    # N.Y. Pub. Off. Law § 89(3)(a): 5 business days to acknowledge, then 20 business days
+    # from the acknowledgement. Filed 14 days ago, the 5 business days are over whatever the
+    # holidays; acknowledged 12 days ago, 20 business days later is still ahead.
+    with app.app_context():
+        agency = make_agency(db.session, name="Rochester Police Department", state="NY")
+        request_id = make_request(db.session, agency).id
+        db.session.commit()
+    assert _action(client, request_id, "file", on=_iso(14), method="email").status_code == 302
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "days late" in page
+    assert (
+        "to acknowledge, then <strong>20 business days</strong> after the acknowledgement" in page
+    )
+    assert "Second stage, not started" in page
+
+    assert _action(client, request_id, "acknowledge", on=_iso(12)).status_code == 302
+    assert _status(app, request_id) == Status.ACKNOWLEDGED
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "days late" not in page and "day late" not in page
+    assert f"Acknowledged on {_iso(12)}" in page
+    assert "the law then allows 20 business days from the acknowledgement" in page
+    with app.app_context():
+        request = services.get_request(db.session, request_id)
+        assert request.ack_due_on is not None and request.ack_due_on < TODAY
+        assert request.due_on is not None and request.due_on > TODAY
+        # at least 20 weekdays after the acknowledgement: four weeks
+        assert request.due_on >= TODAY - dt.timedelta(days=12) + dt.timedelta(days=28)
+
+
+@pytest.mark.usefixtures("editor")
 def test_refused_transition_shows_why(app: Flask, client: FlaskClient, request_id: int) -> None:
     response = _action(client, request_id, "acknowledge", on=_iso(1))
     assert response.status_code == 409

@@ -35,6 +35,7 @@ __all__ = [
     "ClockEventKind",
     "DayType",
     "DeadlineRule",
+    "DecisionFrom",
     "DueDate",
     "HolidayCalendar",
     "Step",
@@ -64,6 +65,17 @@ class ClockEventKind(StrEnum):
     TOLL_START = "toll_start"
     TOLL_END = "toll_end"
     OVERRIDE_DATE = "override_date"
+    #: the agency acknowledged the request: starts a two-stage law's second deadline
+    ACKNOWLEDGED = "acknowledged"
+
+
+class DecisionFrom(StrEnum):
+    """What a two-stage law counts its second deadline from."""
+
+    #: the day the agency actually acknowledged (N.Y. Pub. Off. Law § 89(3)(a))
+    ACKNOWLEDGEMENT = "acknowledgement"
+    #: the day the request was received, whenever the acknowledgement came (ORS 192.329(5))
+    RECEIPT = "receipt"
 
 
 def _is_int(value: object) -> bool:
@@ -78,7 +90,13 @@ class DeadlineRule:
     ``days`` is None when the law sets no fixed deadline ("promptly"); the due date is then a
     non-statutory follow-up reminder. With ``day_type`` NONE nothing is counted in a statutory
     unit; with BUSINESS or CALENDAR and ``days=None`` only the acknowledgement (``ack_days``)
-    is statutory, as in N.Y. Pub. Off. Law § 89(3) or ORS 192.329.
+    is statutory.
+
+    A two-stage law (N.Y. Pub. Off. Law § 89(3)(a), Ala. Code § 36-12-44, ORS 192.329) sets
+    ``decision_days``: ``days`` is then the acknowledgement deadline, and once a
+    ``ClockEventKind.ACKNOWLEDGED`` event arrives the due date becomes ``decision_days`` in
+    ``decision_day_type`` counted from ``decision_from``. From then on extensions and pauses
+    count in the second stage's unit, and ``extension_days`` is measured against that stage.
     """
 
     jurisdiction: str
@@ -90,6 +108,9 @@ class DeadlineRule:
     ack_days: int | None = None
     citation: str = ""
     follow_up_days: int = 30
+    decision_days: int | None = None
+    decision_day_type: DayType | None = None
+    decision_from: DecisionFrom = DecisionFrom.ACKNOWLEDGEMENT
 
     def __post_init__(self) -> None:
         if not isinstance(self.jurisdiction, str) or not self.jurisdiction.strip():
@@ -123,6 +144,56 @@ class DeadlineRule:
                 f"DeadlineRule for {self.jurisdiction}: ack_days needs a unit; use day_type "
                 f"BUSINESS or CALENDAR with days=None for an acknowledgement-only rule"
             )
+        self._check_decision()
+
+    def _check_decision(self) -> None:
+        _check_positive("DeadlineRule.decision_days", self.decision_days, allow_none=True)
+        try:
+            object.__setattr__(self, "decision_from", DecisionFrom(self.decision_from))
+        except ValueError:
+            raise ValueError(
+                f"DeadlineRule.decision_from {self.decision_from!r} is not one of "
+                f"{[f.value for f in DecisionFrom]}"
+            ) from None
+        if self.decision_days is None:
+            if self.decision_day_type is not None:
+                raise ValueError(
+                    f"DeadlineRule for {self.jurisdiction}: decision_day_type without decision_days"
+                )
+            return
+        if self.days is None or self.ack_days is not None:
+            # The first deadline (days) is the acknowledgement the second stage waits for;
+            # a separate ack_days would leave two candidates for it.
+            raise ValueError(
+                f"DeadlineRule for {self.jurisdiction}: decision_days needs days (the "
+                f"acknowledgement deadline) and no ack_days"
+            )
+        unit = self.day_type if self.decision_day_type is None else self.decision_day_type
+        try:
+            unit = DayType(unit)
+        except ValueError:
+            raise ValueError(
+                f"DeadlineRule.decision_day_type {unit!r} is not one of "
+                f"{[t.value for t in DayType]}"
+            ) from None
+        if unit is DayType.NONE:
+            raise ValueError(
+                f"DeadlineRule for {self.jurisdiction}: decision_day_type must be business or "
+                f"calendar"
+            )
+        object.__setattr__(self, "decision_day_type", unit)
+
+    @property
+    def has_second_stage(self) -> bool:
+        """True for a two-stage law: acknowledge first, then decide within a second period."""
+        return self.decision_days is not None
+
+    def counting_unit(self, *, acknowledged: bool = False) -> DayType:
+        """The unit extensions and pauses count in; a two-stage law's second once acknowledged."""
+        if acknowledged and self.decision_day_type is not None:
+            return self.decision_day_type
+        # A rule without a statutory unit still needs one for follow-ups: calendar days.
+        return DayType.CALENDAR if self.day_type is DayType.NONE else self.day_type
 
 
 def _check_positive(label: str, value: object, *, allow_none: bool) -> None:
@@ -187,6 +258,8 @@ class DueDate:
     day_type: DayType
     skipped: tuple[date, ...]
     steps: tuple[Step, ...]
+    #: the acknowledgement that started a two-stage law's second deadline, if any
+    acknowledged_on: date | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,6 +494,9 @@ class _Clock:
     extension_used: int = 0
     toll_since: date | None = None
     due_when_tolled: date | None = None
+    #: every finished pause (start, restart): a second stage counted from receipt needs them
+    pauses: list[tuple[date, date]] = field(default_factory=list)
+    acknowledged_on: date | None = None
 
 
 @dataclass
@@ -430,11 +506,22 @@ class _Work:
     rule: DeadlineRule
     calendar: HolidayCalendar
     unit: DayType
+    received_on: date
     steps: list[Step] = field(default_factory=list)
     skipped: set[date] = field(default_factory=set)
 
     def step(self, text: str, on: date | None = None) -> None:
         self.steps.append(Step(text, on))
+
+    def next_business_day(self, day: date) -> tuple[date, list[date]]:
+        """The first business day on or after day, and the weekday holidays passed on the way."""
+        passed: list[date] = []
+        target = day
+        while not self.calendar.is_business_day(target):
+            if self.calendar.is_holiday(target) and target.weekday() < _SATURDAY:
+                passed.append(target)
+            target += _ONE_DAY
+        return target, passed
 
     def roll(self, day: date, *, enabled: bool) -> date:
         """Move a result off a weekend/holiday to the next business day when enabled."""
@@ -443,12 +530,7 @@ class _Work:
         if not enabled:
             self.step(f"{_iso(day)} is not a business day, but this rule does not roll forward.")
             return day
-        passed: list[date] = []
-        target = day
-        while not self.calendar.is_business_day(target):
-            if self.calendar.is_holiday(target) and target.weekday() < _SATURDAY:
-                passed.append(target)
-            target += _ONE_DAY
+        target, passed = self.next_business_day(day)
         self.skipped.update(passed)
         reason = f"holiday ({_describe_holidays(passed, self.calendar)})" if passed else "weekend"
         self.step(
@@ -469,11 +551,18 @@ class _Work:
         clock.raw, _ = self.add(base, n)
         clock.due = max(clock.due, self.roll_clock(clock.raw))
 
-    def add(self, base: date, n: int) -> tuple[date, list[date]]:
-        """n more days in the working unit after base (no rolling)."""
-        if self.unit is DayType.BUSINESS:
+    def add(
+        self, base: date, n: int, unit: DayType | None = None, *, record: bool = True
+    ) -> tuple[date, list[date]]:
+        """n more days after base (no rolling), in the working unit unless told another.
+
+        With record=False the holidays passed are not added to the result's skipped days: the
+        count is only a preview of a stage that has not started.
+        """
+        if (unit or self.unit) is DayType.BUSINESS:
             end, passed = add_business_days(base, n, self.calendar)
-            self.skipped.update(passed)
+            if record:
+                self.skipped.update(passed)
             return end, passed
         return base + timedelta(days=n), []
 
@@ -481,6 +570,10 @@ class _Work:
         if self.unit is DayType.BUSINESS:
             return _business_days_between(start, end, self.calendar)
         return (end - start).days
+
+
+def _unit_word(unit: DayType) -> str:
+    return "business" if unit is DayType.BUSINESS else "calendar"
 
 
 def _count_period(
@@ -538,6 +631,7 @@ def _apply_toll(work: _Work, clock: _Clock, resumed: date, *, still_stopped: boo
         raise RuntimeError("toll state is inconsistent")
     clock.toll_since = None
     clock.due_when_tolled = None
+    clock.pauses.append((started, resumed))
     if still_stopped:
         work.step(
             f"Clock stopped since {started.isoformat()}, waiting on the requester; shown as if "
@@ -574,6 +668,116 @@ def _required_date(event: ClockEvent) -> date:
     if event.to_date is None:  # ClockEvent.__post_init__ already refuses this
         raise ValueError(f"{event.kind} needs to_date")
     return event.to_date
+
+
+def _receipt_origin(rule: DeadlineRule, received_on: date) -> tuple[date, str]:
+    """Where a second stage counted from receipt starts (not counted itself), in words."""
+    start = received_on - _ONE_DAY if rule.counts_receipt_day else received_on
+    return start, f"after receipt on {received_on.isoformat()}"
+
+
+def _describe_pending_stage(work: _Work) -> None:
+    """Before the acknowledgement: say what the second stage will be, without applying it."""
+    rule = work.rule
+    n, unit = rule.decision_days, rule.decision_day_type
+    if n is None or unit is None:
+        return
+    words = f"{n} {_unit_word(unit)} days"
+    if rule.decision_from is DecisionFrom.ACKNOWLEDGEMENT:
+        work.step(
+            f"Second stage, not started: once the agency acknowledges the request, the law "
+            f"allows {words} from the acknowledgement date; until then the due date is the "
+            f"acknowledgement deadline."
+        )
+        return
+    start, origin = _receipt_origin(rule, work.received_on)
+    raw, _ = work.add(start, n, unit, record=False)
+    preview = raw
+    if not work.calendar.is_business_day(raw) and rule.rolls_forward:
+        preview, _ = work.next_business_day(raw)
+    work.step(
+        f"Second stage, not started: once the agency acknowledges the request, the due date "
+        f"becomes {words} {origin}, {_iso(preview)}; until then it is the acknowledgement "
+        f"deadline."
+    )
+
+
+def _apply_acknowledgement(work: _Work, clock: _Clock, on: date) -> None:
+    rule = work.rule
+    n, unit = rule.decision_days, rule.decision_day_type
+    if n is None or unit is None:
+        # The law's deadline runs from receipt whatever the agency says first: an
+        # acknowledgement must never shorten or restart it.
+        work.step(
+            f"Acknowledged on {_iso(on)}; this law sets no later deadline counted from an "
+            f"acknowledgement, so the due date stays {clock.due.isoformat()}.",
+            clock.due,
+        )
+        return
+    if clock.acknowledged_on is not None:
+        work.step(
+            f"Acknowledged again on {on.isoformat()}; the second stage still counts from the "
+            f"first acknowledgement, {clock.acknowledged_on.isoformat()}.",
+            clock.due,
+        )
+        return
+    clock.acknowledged_on = on
+    # Judged against the first-stage due date as it stands (pauses and extensions included);
+    # while the clock is stopped that date is still moving, so nothing is called late.
+    late = ""
+    if on > clock.due and clock.toll_since is None:
+        late = f", after the acknowledgement deadline {clock.due.isoformat()}"
+    if rule.decision_from is DecisionFrom.ACKNOWLEDGEMENT:
+        start, origin = on, "from the acknowledgement (day of acknowledgement not counted)"
+    else:
+        start, origin = _receipt_origin(rule, work.received_on)
+    before = clock.due
+    work.unit = unit  # extensions and pauses from now on count in the second stage's unit
+    clock.extension_used = 0  # extension_days limits the second stage's extensions
+    # The result lists the holidays behind the date it gives: once the second stage replaces
+    # the first, the first stage's holidays no longer are.
+    first_skipped, work.skipped = work.skipped, set()
+    raw, passed = work.add(start, n)
+    skipped = f", skipping {_describe_holidays(passed, work.calendar)}" if passed else ""
+    cite = f" under {rule.citation}" if rule.citation else ""
+    # "due" only when nothing moves the day; otherwise the roll-forward step follows.
+    ends = "due" if work.calendar.is_business_day(raw) or not rule.rolls_forward else f"day {n} is"
+    work.step(
+        f"Acknowledged on {_iso(on)}{late}; the law then allows {n} {_unit_word(unit)} days "
+        f"{origin}{cite}{skipped}: {ends} {_iso(raw)}.",
+        raw,
+    )
+    second = _Clock(raw=raw, due=work.roll_clock(raw))
+    if rule.decision_from is DecisionFrom.RECEIPT:
+        # Counted from receipt, the second stage stood still during every earlier pause too.
+        for started, resumed in clock.pauses:
+            elapsed = work.units_between(started, resumed)
+            if started >= second.due or elapsed == 0:
+                continue
+            was = second.due
+            work.push(second, elapsed)
+            work.step(
+                f"Clock stopped {started.isoformat()} to {resumed.isoformat()}: {elapsed} "
+                f"{_unit_word(unit)} days added to the second stage; {was.isoformat()} becomes "
+                f"{_iso(second.due)}.",
+                second.due,
+            )
+    if second.due >= before:
+        clock.raw, clock.due = second.raw, second.due
+    else:
+        work.skipped = first_skipped
+        clock.raw = max(clock.raw, second.raw)
+        work.step(
+            f"The due date stays {_iso(before)}, later than the second stage's "
+            f"{second.due.isoformat()}: an acknowledgement never shortens a deadline.",
+            before,
+        )
+    if clock.toll_since is not None:
+        # Waiting on the requester when the acknowledgement came: a second stage counted from
+        # the acknowledgement stands still from its own first day until the clock restarts.
+        if rule.decision_from is DecisionFrom.ACKNOWLEDGEMENT:
+            clock.toll_since = max(clock.toll_since, on)
+        clock.due_when_tolled = clock.due
 
 
 def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
@@ -628,6 +832,8 @@ def _apply_event(work: _Work, clock: _Clock, event: ClockEvent) -> None:
                 f"before it starts"
             )
         _apply_toll(work, clock, event.on, still_stopped=False)
+    elif kind is ClockEventKind.ACKNOWLEDGED:
+        _apply_acknowledgement(work, clock, event.on)
     else:  # OVERRIDE_DATE
         target = _required_date(event)
         before = clock.due
@@ -657,9 +863,7 @@ def compute_due_date(
     if today is not None:
         _check_date("today", today)
     cal = calendar if calendar is not None else _calendar_for(rule.jurisdiction)
-    # A rule without a statutory unit still needs one for follow-ups: calendar days.
-    unit = DayType.CALENDAR if rule.day_type is DayType.NONE else rule.day_type
-    work = _Work(rule=rule, calendar=cal, unit=unit)
+    work = _Work(rule=rule, calendar=cal, unit=rule.counting_unit(), received_on=received_on)
     work.step(f"Request received {_iso(received_on)}.", received_on)
 
     ack_due: date | None = None
@@ -678,10 +882,12 @@ def compute_due_date(
         )
         clock = _Clock(raw=follow_raw, due=work.roll_clock(follow_raw))
     else:
-        raw, due = _count_period(
-            work, received_on, rule.days, label="Response: ", roll=rule.rolls_forward
-        )
+        label = "Acknowledgement: " if rule.has_second_stage else "Response: "
+        raw, due = _count_period(work, received_on, rule.days, label=label, roll=rule.rolls_forward)
         clock = _Clock(raw=raw, due=due)
+        if rule.has_second_stage:
+            ack_due = due
+            _describe_pending_stage(work)
 
     for event in events:
         if not isinstance(event, ClockEvent):
@@ -718,4 +924,5 @@ def compute_due_date(
         day_type=rule.day_type,
         skipped=tuple(sorted(work.skipped)),
         steps=tuple(work.steps),
+        acknowledged_on=clock.acknowledged_on,
     )

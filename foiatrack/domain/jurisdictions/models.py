@@ -30,6 +30,14 @@ class Jurisdiction(TimestampMixin, Base):
     counts_receipt_day: Mapped[bool] = mapped_column(default=False)
     #: the first deadline asks only for an acknowledgement or determination, not the records
     ack_only: Mapped[bool] = mapped_column(default=False)
+    #: two-stage laws: the second deadline, which starts once the agency acknowledges;
+    #: None when the law sets none (then an acknowledgement does not move the due date)
+    decision_days: Mapped[int | None]
+    #: business or calendar: the second deadline's unit, which can differ from the first's
+    decision_day_type: Mapped[str | None] = mapped_column(String(10))
+    #: acknowledgement or receipt: what the second deadline counts from
+    #: (see domain.jurisdictions.deadlines.DecisionFrom)
+    decision_from: Mapped[str | None] = mapped_column(String(20))
     rule_summary: Mapped[str] = mapped_column(Text, default="")
     appeal_notes: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
@@ -37,10 +45,18 @@ class Jurisdiction(TimestampMixin, Base):
 
     @property
     def rule_label(self) -> str:
-        """The response rule in a few words, e.g. "10 business days"."""
+        """The response rule in a few words, e.g. "10 business days", or for a two-stage law
+        "5 business days to acknowledge, then 20 business days after the acknowledgement"."""
         if self.response_days is None:
             return "no fixed deadline"
-        return f"{self.response_days} {self.day_type} days"
+        first = f"{self.response_days} {self.day_type} days"
+        if self.decision_days is None:
+            return first
+        origin = "the acknowledgement" if self.decision_from == "acknowledgement" else "receipt"
+        return (
+            f"{first} to acknowledge, then {self.decision_days} {self.decision_day_type} days "
+            f"after {origin}"
+        )
 
     def __repr__(self) -> str:
         return f"<Jurisdiction {self.code}>"

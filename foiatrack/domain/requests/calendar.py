@@ -62,8 +62,13 @@ def calendar_events(
                 last_modified=req.updated_at,
             )
         )
-        # Acknowledgement is the only move out of "filed"; after it this date is history.
-        if req.ack_due_on is not None and Status(req.status) == Status.FILED:
+        # Acknowledgement is the only move out of "filed"; after it this date is history. A
+        # two-stage law's due date is the acknowledgement date until then: one event is enough.
+        if (
+            req.ack_due_on is not None
+            and req.ack_due_on != req.due_on
+            and Status(req.status) == Status.FILED
+        ):
             events.append(
                 CalendarEvent(
                     uid=f"request-{req.id}-ack@{UID_DOMAIN}",

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foiatrack.domain.accounts.models import User
@@ -102,7 +103,12 @@ def clock_events(request: RecordsRequest) -> list[ClockEvent]:
     """The clock changes recorded on the timeline, in the order they happened."""
     events = []
     for event in request.events:
-        clock = (event.data or {}).get("clock")
+        data = event.data or {}
+        clock = data.get("clock")
+        if not clock and event.kind == EventKind.ACKNOWLEDGED and data.get("on"):
+            # Acknowledgements recorded before two-stage laws were modelled carry no clock
+            # data; their date still starts the second deadline.
+            clock = _clock(ClockEventKind.ACKNOWLEDGED, dt.date.fromisoformat(data["on"]))
         if not clock:
             continue
         events.append(
@@ -143,6 +149,20 @@ def refresh_deadline(
     request.ack_due_on = result.ack_due_on
     request.due_is_statutory = result.is_statutory and not _latest_override_is_estimate(request)
     return result
+
+
+def refresh_all_deadlines(session: Session, *, today: dt.date) -> int:
+    """Recompute the stored due dates of every filed request, e.g. after the shipped law data
+    changed (a second deadline added); returns how many moved."""
+    moved = 0
+    for request in session.scalars(
+        select(RecordsRequest).where(RecordsRequest.filed_on.is_not(None))
+    ):
+        before = (request.due_on, request.ack_due_on, request.due_is_statutory)
+        refresh_deadline(request, today=today)
+        moved += before != (request.due_on, request.ack_due_on, request.due_is_statutory)
+    session.flush()
+    return moved
 
 
 def _latest_override_is_estimate(request: RecordsRequest) -> bool:
@@ -251,6 +271,7 @@ def acknowledge(
     _check_date(request, clock, what="An acknowledgement")
     if reference.strip():
         add_reference(session, request, reference, actor=actor, label="agency reference")
+    # Under a two-stage law (N.Y. Pub. Off. Law § 89(3)(a)) this starts the second deadline.
     return _act(
         session,
         request,
@@ -259,6 +280,7 @@ def acknowledge(
         f"The agency acknowledged the request on {clock.on.isoformat()}",
         actor=actor,
         clock=clock,
+        data={"clock": _clock(ClockEventKind.ACKNOWLEDGED, clock.on)},
     )
 
 
@@ -284,7 +306,12 @@ def extend(
             f"{request.due_on.isoformat()}; use “Set due date” to record an earlier one."
         )
     if days is not None:
-        unit = request_rule(request).day_type
+        # A two-stage law counts extensions in its second stage's unit once acknowledged.
+        acknowledged = any(
+            e.kind is ClockEventKind.ACKNOWLEDGED and e.on <= clock.on
+            for e in clock_events(request)
+        )
+        unit = request_rule(request).counting_unit(acknowledged=acknowledged)
         unit_word = "business" if unit == DayType.BUSINESS else "calendar"
         summary = f"The agency extended its deadline by {days} {unit_word} days"
         clock_data = _clock(ClockEventKind.EXTENSION_DAYS, clock.on, days=days, note=note)
