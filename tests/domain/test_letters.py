@@ -574,3 +574,19 @@ def test_frame_text_and_html_follow_the_same_order() -> None:
         )
     ]
     assert order == sorted(order)
+
+
+def test_rule_label_reads_both_stages_of_a_two_stage_law() -> None:
+    assert rule_label(5, "business") == "5 business days"
+    assert rule_label(1, "calendar") == "1 calendar day"
+    assert (
+        rule_label(
+            5,
+            "business",
+            decision_days=20,
+            decision_day_type="business",
+            decision_from="acknowledgement",
+        )
+        == "5 business days to acknowledge it and 20 business days after the acknowledgement "
+        "to answer it"
+    )

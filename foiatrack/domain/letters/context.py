@@ -97,13 +97,31 @@ RECORDS_OFFICER_LINE = "Attn: Public Records Officer"
 CLOSING_LINE = "Sincerely,"
 
 
-def rule_label(response_days: int | None, day_type: str) -> str:
-    """How a response rule reads in a letter: "5 business days" or "no fixed deadline"."""
+def rule_label(
+    response_days: int | None,
+    day_type: str,
+    *,
+    decision_days: int | None = None,
+    decision_day_type: str | None = None,
+    decision_from: str | None = None,
+) -> str:
+    """How a response rule reads in a letter: "5 business days", "no fixed deadline", or for a
+    two-stage law "5 business days to acknowledge it and 20 business days after the
+    acknowledgement to answer it"."""
     if not response_days:
         return "no fixed deadline"
-    unit = "day" if response_days == 1 else "days"
-    kind = f"{day_type} " if day_type else ""
-    return f"{response_days} {kind}{unit}"
+
+    def days(n: int, kind: str | None) -> str:
+        return f"{n} {kind + ' ' if kind else ''}{'day' if n == 1 else 'days'}"
+
+    first = days(response_days, day_type)
+    if not decision_days:
+        return first
+    origin = "the acknowledgement" if decision_from == "acknowledgement" else "receipt"
+    return (
+        f"{first} to acknowledge it and {days(decision_days, decision_day_type)} "
+        f"after {origin} to answer it"
+    )
 
 
 def sample_context() -> LetterContext:
