@@ -13,10 +13,13 @@ shared generator, and an `add_*` function applying the plan through the services
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import email.utils
 import math
 import random
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,7 +46,12 @@ from foiatrack.domain.requests.models import (
     RecordsRequest,
     Status,
 )
-from foiatrack.domain.requests.services import create_campaign, create_request
+from foiatrack.domain.requests.services import (
+    TOKEN_ALPHABET,
+    TOKEN_LENGTH,
+    create_campaign,
+    create_request,
+)
 from foiatrack.domain.requests.workflow import Action
 
 #: the period requests are spread over
@@ -470,3 +478,424 @@ def build_workload(
         statuses=statuses,
         seconds=time.perf_counter() - started,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mails from agencies, with PDF attachments
+# ---------------------------------------------------------------------------------------------
+
+#: the newsroom's mailbox the replies come to; plus-addresses (foia+<token>@...) hang off it
+OUR_ADDRESS = "foia@newsroom.example.org"
+OUR_NAME = "FOIA Desk"
+#: what agencies answer with, and how often
+REPLY_KINDS = (
+    ("acknowledgement", 24),
+    ("extension", 14),
+    ("records", 36),
+    ("fee", 8),
+    ("denial", 10),
+    ("no_records", 8),
+)
+#: how a reply finds its request: the subject tag we send ("[FOIA FT-<id>]"), the request's
+#: reply address (foia+<token>@), or neither (it waits in the inbox for a person)
+MAIL_ROUTES = (("subject_tag", 45), ("reply_address", 25), ("unrouted", 30))
+CLERKS = (
+    "Dana Whitfield", "Marcus Ortega", "Priya Raman", "Linda Kowalski", "James O'Neill",
+    "Teresa Nguyen", "Robert Hale", "Angela Brooks", "Samuel Price", "Karen Lindqvist",
+)  # fmt: skip
+PORTALS = ("govqa.example.com", "nextrequest.example.com", "justfoia.example.com")
+RECORD_TITLES = (
+    "Ring partnership MOU", "Neighbors Portal video requests", "E-mail export", "Invoice",
+    "Training slides", "Camera registry", "Press approvals", "Meeting minutes",
+    "Portal request log", "Purchase order", "Talking points", "Council memo",
+)  # fmt: skip
+# Words of the records' pages: what Ring partnership files are made of.
+RECORD_WORDS = (
+    "the", "of", "and", "to", "a", "in", "for", "is", "on", "that", "by", "with", "as", "at",
+    "be", "this", "from", "or", "are", "will", "department", "police", "ring", "neighbors",
+    "portal", "video", "request", "requests", "camera", "cameras", "footage", "residents",
+    "agreement", "memorandum", "understanding", "amazon", "law", "enforcement", "officer",
+    "officers", "sergeant", "chief", "city", "county", "council", "program", "subsidy",
+    "doorbell", "doorbells", "registry", "incident", "investigation", "case", "number",
+    "evidence", "sharing", "public", "safety", "community", "outreach", "training", "session",
+    "press", "release", "approval", "social", "media", "post", "posts", "app", "users",
+    "downloads", "metrics", "quarterly", "report", "meeting", "minutes", "agenda", "budget",
+    "invoice", "purchase", "order", "vendor", "contract", "terms", "conditions", "data",
+    "retention", "policy", "privacy", "consent", "owner", "owners", "address", "map",
+    "heat", "area", "active", "partner", "partners", "coordinator", "email", "attached",
+    "please", "review", "draft", "final", "version", "signed", "date", "time", "pm", "am",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "january", "march", "june",
+    "october", "2019", "2020", "2021", "2022", "2023", "thanks", "regards", "follow", "up",
+    "questions", "concerns", "discussed", "agreed", "next", "steps", "schedule", "call",
+)  # fmt: skip
+LETTERHEAD_SIZE = (240, 60)
+PAGE_LINES = (44, 52)
+
+
+@dataclass(frozen=True)
+class PdfPlan:
+    """One attached PDF: its pages are drawn at rendering time from `seed`, so a plan of a
+    thousand messages stays small."""
+
+    filename: str
+    title: str
+    pages: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class EmailPlan:
+    number: int
+    kind: str
+    #: "subject_tag", "reply_address" or "unrouted"
+    route: str
+    #: which of the answered requests (an index into the targets), None for a sender we cannot
+    #: place (a records portal's no-reply address)
+    target: int | None
+    sent: dt.datetime
+    clerk: str
+    reference: str
+    #: days of an extension, cents of a fee
+    amount: int
+    html: bool
+    #: our request letter quoted below the reply
+    quoted: bool
+    attachments: tuple[PdfPlan, ...]
+
+    @property
+    def pages(self) -> int:
+        return sum(a.pages for a in self.attachments)
+
+
+@dataclass(frozen=True)
+class MailTarget:
+    """What a reply needs to know about the request it answers (read from the database)."""
+
+    request_id: int
+    reply_token: str
+    title: str
+    agency: str
+    agency_email: str
+
+
+def _pdf(rng: random.Random, name: str, title: str, pages: int) -> PdfPlan:
+    return PdfPlan(name, title, pages, rng.getrandbits(48))
+
+
+def plan_emails(rng: random.Random, count: int, *, targets: int, today: dt.date) -> list[EmailPlan]:
+    """`count` agency replies to `targets` requests, each with one or more PDF attachments:
+    a letter of one or two pages for acknowledgements, extensions, fees and refusals; one to
+    three files of 1 to 10 pages for a release of records."""
+    if targets < 1:
+        raise ValueError("replies need at least one request to answer")
+    plans = []
+    for number in range(1, count + 1):
+        kind = _weighted(rng, REPLY_KINDS)
+        route = _weighted(rng, MAIL_ROUTES)
+        # Unrouted mail comes from an agency's own address (without our tag or token) or,
+        # for two in five, from a records portal that names only its own case number.
+        portal = route == "unrouted" and rng.random() < 0.4
+        target = None if portal else rng.randrange(targets)
+        sent = dt.datetime.combine(
+            today - dt.timedelta(days=rng.randint(0, 60)), dt.time(), tzinfo=dt.UTC
+        ) + dt.timedelta(seconds=rng.randint(7 * 3600, 18 * 3600))
+        reference = (
+            f"{rng.choice(('PRR', 'R', 'W'))}{sent.year % 100:02d}-{rng.randint(100, 99999)}"
+        )
+        amount = rng.choice((10, 15, 20, 30)) if kind == "extension" else rng.randint(5, 400) * 500
+        if kind == "records":
+            titles = rng.sample(RECORD_TITLES, rng.randint(1, 3))
+            attachments = tuple(
+                _pdf(rng, f"{t.replace(' ', '_')}_{number}.pdf", t, rng.randint(1, 10))
+                for t in titles
+            )
+        else:
+            pages = 1 if kind in ("acknowledgement", "no_records") else rng.randint(1, 2)
+            if kind == "denial":
+                pages = rng.randint(1, 3)
+            letter = f"{kind.replace('_', ' ').title()} letter"
+            attachments = (_pdf(rng, f"{kind}_letter_{number}.pdf", letter, pages),)
+        plans.append(
+            EmailPlan(
+                number=number,
+                kind=kind,
+                route=route,
+                target=target,
+                sent=sent,
+                clerk=rng.choice(CLERKS),
+                reference=reference,
+                amount=amount,
+                html=rng.random() < 0.6,
+                quoted=rng.random() < 0.5,
+                attachments=attachments,
+            )
+        )
+    return plans
+
+
+def mail_targets(session: Session) -> list[MailTarget]:
+    """The filed requests, in id order, as replies address them."""
+    rows = session.execute(
+        select(RecordsRequest, Agency)
+        .join(RecordsRequest.agency)
+        .where(RecordsRequest.filed_on.is_not(None))
+        .order_by(RecordsRequest.id)
+    )
+    targets = []
+    for request, agency in rows:
+        slug = name_key(agency.name).replace(" ", "-")
+        targets.append(
+            MailTarget(
+                request_id=request.id,
+                reply_token=request.reply_token or "",
+                title=request.title,
+                agency=agency.name,
+                agency_email=agency.email or f"records@{slug}.example.gov",
+            )
+        )
+    return targets
+
+
+def seed_reply_tokens(session: Session, rng: random.Random) -> None:
+    """Give every request a reply token drawn from `rng`.
+
+    `create_request` draws tokens from `secrets`, so two databases built from one seed have
+    different ones; with these, one mailbox of replies routes the same way in every database.
+    """
+    taken: set[str] = set()
+    for request in session.scalars(select(RecordsRequest).order_by(RecordsRequest.id)):
+        token = ""
+        while not token or token in taken:
+            token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+        taken.add(token)
+        request.reply_token = token
+    session.flush()
+
+
+def _reply_paragraphs(plan: EmailPlan, title: str) -> list[str]:
+    received = (plan.sent - dt.timedelta(days=12)).date()
+    match plan.kind:
+        case "acknowledgement":
+            return [
+                f"This e-mail acknowledges receipt of your public records request received on "
+                f"{received:%B %d, %Y}, regarding {title}.",
+                f"Your request has been assigned reference number {plan.reference}. Please "
+                "use this number in any correspondence about the request.",
+                "The acknowledgement letter is attached.",
+            ]
+        case "extension":
+            until = plan.sent.date() + dt.timedelta(days=plan.amount + plan.amount // 2)
+            return [
+                f"Regarding your request {plan.reference} about {title}: because of the volume "
+                f"of responsive records, we need an additional {plan.amount} business days to "
+                "respond.",
+                f"We anticipate a response by {until:%B %d, %Y}. The extension letter is attached.",
+            ]
+        case "records":
+            files = ", ".join(a.filename for a in plan.attachments)
+            return [
+                f"Please find attached the records responsive to your request {plan.reference} "
+                f"regarding {title}: {files}.",
+                "Some personal information has been redacted. This completes our response.",
+            ]
+        case "fee":
+            return [
+                f"The estimated cost to fulfil your request {plan.reference} is "
+                f"${plan.amount / 100:,.2f}, for staff time to search for and review the "
+                "records.",
+                "Please remit payment within 30 days; the invoice is attached.",
+            ]
+        case "denial":
+            return [
+                f"Your request {plan.reference} regarding {title} is denied. The records are "
+                "exempt from disclosure under the ongoing investigation exemption.",
+                "The determination letter explaining your appeal rights is attached.",
+            ]
+        case _:
+            return [
+                f"After a diligent search, we did not locate any records responsive to your "
+                f"request {plan.reference} regarding {title}.",
+                "The attached letter closes the request.",
+            ]
+
+
+def _subject(plan: EmailPlan, target: MailTarget | None) -> str:
+    what = {
+        "acknowledgement": "Acknowledgement of public records request",
+        "extension": "Extension of time to respond",
+        "records": "Records release",
+        "fee": "Fee estimate for your records request",
+        "denial": "Determination on your records request",
+        "no_records": "No responsive records",
+    }[plan.kind]
+    if plan.route == "subject_tag" and target is not None:
+        return f"RE: {target.title} [FOIA FT-{target.request_id}]"
+    return f"{what} {plan.reference}"
+
+
+def _html(paragraphs: Sequence[str]) -> str:
+    body = "".join(
+        "<p>" + p.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>") + "</p>"
+        for p in paragraphs
+    )
+    return f'<html><body><div style="font-family:Calibri,sans-serif">{body}</div></body></html>'
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def email_bytes(
+    plan: EmailPlan, target: MailTarget | None, *, our_address: str = OUR_ADDRESS
+) -> bytes:
+    """The reply as the agency's mail server delivered it (CRLF line ends, base64 PDFs)."""
+    local, _, domain = our_address.partition("@")
+    if target is None:
+        portal = PORTALS[plan.number % len(PORTALS)]
+        sender = f'"Records Portal" <no-reply@{portal}>'
+        sender_domain = portal
+        title = "your records request"
+        agency = "Public Records Center"
+    else:
+        sender = f'"{plan.clerk}" <{target.agency_email}>'
+        sender_domain = target.agency_email.partition("@")[2]
+        title = target.title
+        agency = target.agency
+    to = (
+        f"{local}+{target.reply_token}@{domain}"
+        if plan.route == "reply_address" and target is not None
+        else our_address
+    )
+    paragraphs = [
+        "Good afternoon,",
+        *_reply_paragraphs(plan, title),
+        f"Sincerely,\n{plan.clerk}\nRecords Unit\n{agency}",
+    ]
+    if plan.quoted:
+        paragraphs += [
+            "-----Original Message-----\n"
+            f"From: {OUR_NAME} <{our_address}>\n"
+            f"Sent: {plan.sent - dt.timedelta(days=12):%A, %B %d, %Y %I:%M %p}\n"
+            f"Subject: Public records request: {title}",
+            "Under the state public records law, I request copies of all agreements, "
+            "memoranda of understanding and correspondence between the department and Ring "
+            "LLC or Amazon, including Neighbors Portal video requests, since January 1, 2018. "
+            "Please provide the records electronically. I ask for a waiver of fees, as the "
+            "records will be published in the public interest.",
+        ]
+    text = "\r\n\r\n".join(p.replace("\n", "\r\n") for p in paragraphs) + "\r\n"
+    mixed = f"mixed-{plan.number:06d}"
+    head = (
+        f"From: {sender}\r\n"
+        f"To: {to}\r\n"
+        f"Subject: {_subject(plan, target)}\r\n"
+        f"Date: {email.utils.format_datetime(plan.sent)}\r\n"
+        f"Message-ID: <{plan.number}.{plan.reference.lower()}@mail.{sender_domain}>\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="{mixed}"\r\n\r\n'
+    )
+    out = [head.encode(), f"--{mixed}\r\n".encode()]
+    if plan.html:
+        alt = f"alt-{plan.number:06d}"
+        out += [
+            f'Content-Type: multipart/alternative; boundary="{alt}"\r\n\r\n'.encode(),
+            f"--{alt}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n".encode(),
+            text.encode(),
+            f"--{alt}\r\nContent-Type: text/html; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode(),
+            _b64(_html(paragraphs).encode()),
+            f"--{alt}--\r\n".encode(),
+        ]
+    else:
+        out += [
+            b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+            text.encode(),
+        ]
+    for attachment in plan.attachments:
+        out += [
+            f'--{mixed}\r\nContent-Type: application/pdf; name="{attachment.filename}"\r\n'
+            f'Content-Disposition: attachment; filename="{attachment.filename}"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode(),
+            _b64(pdf_bytes(attachment)),
+        ]
+    out.append(f"--{mixed}--\r\n".encode())
+    return b"".join(out)
+
+
+def _pdf_escape(line: str) -> str:
+    return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def page_lines(plan: PdfPlan) -> list[list[str]]:
+    """The text of each page of a planned PDF: full pages of 44 to 52 lines, the last one
+    shorter."""
+    rng = random.Random(plan.seed)
+    pages = []
+    for number in range(1, plan.pages + 1):
+        lines = [f"{plan.title} - page {number} of {plan.pages}", ""]
+        count = rng.randint(*PAGE_LINES)
+        if number == plan.pages and plan.pages > 1:
+            count = rng.randint(8, count)
+        for _ in range(count):
+            words = rng.choices(RECORD_WORDS, k=rng.randint(11, 15))
+            lines.append(" ".join(words).capitalize() + ".")
+        pages.append(lines)
+    return pages
+
+
+def pdf_bytes(plan: PdfPlan) -> bytes:
+    """A PDF with a text layer (Helvetica) and a letterhead image on its first page, the way
+    an agency's word processor writes one; deterministic from the plan."""
+    rng = random.Random(plan.seed ^ 0x5A5A)
+    width, height = LETTERHEAD_SIZE
+    # An incompressible grey image, as large as a logo scanned to JPEG.
+    letterhead = zlib.compress(rng.randbytes(width * height), 6)
+    pages = page_lines(plan)
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, once the page objects are numbered
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace "
+        f"/DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {len(letterhead)} >>\n"
+        "stream\n".encode()
+        + letterhead
+        + b"\nendstream",
+        f"<< /Title ({_pdf_escape(plan.title)}) /Producer (Records Unit) >>".encode(),
+    ]
+    kids = []
+    for index, lines in enumerate(pages):
+        ops = []
+        if index == 0:
+            ops.append("q 180 0 0 45 72 735 cm /Im1 Do Q")
+        ops.append("BT /F1 10 Tf 12 TL 72 715 Td")
+        for line in lines:
+            ops.append(f"({_pdf_escape(line)}) Tj T*")
+        ops.append("ET")
+        content = zlib.compress("\n".join(ops).encode("latin-1"), 6)
+        objects.append(
+            f"<< /Length {len(content)} /Filter /FlateDecode >>\nstream\n".encode()
+            + content
+            + b"\nendstream"
+        )
+        content_ref = len(objects)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_ref} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> /XObject << /Im1 4 0 R >> >> >>".encode()
+        )
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 5 0 R >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return bytes(out)

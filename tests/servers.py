@@ -360,34 +360,60 @@ def _start_dovecot(binary: str, root: Path) -> ImapServer:
     raise AssertionError("unreachable")
 
 
+def dovecot_unavailable() -> str | None:
+    """Why the Dovecot server cannot run on this machine, or None when it can."""
+    if _dovecot_binary() is None:
+        return "Dovecot is not installed (apt-get install dovecot-imapd)"
+    if os.geteuid() != 0:
+        return "the Dovecot test server runs its mail user as nobody, which needs root"
+    return None
+
+
+class DovecotUnavailable(RuntimeError):
+    """Raised by `dovecot_server` when `dovecot_unavailable` has a reason."""
+
+
+@contextlib.contextmanager
+def dovecot_server() -> Iterator[ImapServer]:
+    """A real Dovecot IMAP server on a free loopback port with an empty mailbox, stopped and
+    removed at the end of the block (the `imap_server` fixture, and the ingest benchmark)."""
+    reason = dovecot_unavailable()
+    if reason is not None:
+        raise DovecotUnavailable(reason)
+    binary = _dovecot_binary()
+    assert binary is not None
+    # A short path under the system temporary folder: Dovecot's sockets live in base_dir and
+    # a Unix socket path may not exceed about 100 bytes.
+    root = Path(tempfile.mkdtemp(prefix="ft-imap-"))
+    try:
+        root.chmod(0o755)
+        for sub in ("run", "state"):
+            (root / sub).mkdir()
+        mail = root / "mail"
+        mail.mkdir()
+        os.chown(mail, NOBODY, NOBODY)
+        (root / "passwd").write_text(
+            f"{IMAP_USERNAME}:{{PLAIN}}{IMAP_PASSWORD}:{NOBODY}:{NOBODY}::{mail / IMAP_USERNAME}\n"
+        )
+        server = _start_dovecot(binary, root)
+        try:
+            yield server
+        finally:
+            _stop(server.process)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture
 def imap_server() -> Iterator[ImapServer]:
     """A real Dovecot IMAP server on a free loopback port, with an empty mailbox, for one test."""
     from tests.conftest import needs_service
 
-    binary = _dovecot_binary()
-    if binary is None:
-        needs_service("Dovecot is not installed (apt-get install dovecot-imapd)")
-    if os.geteuid() != 0:
-        needs_service("the Dovecot test server runs its mail user as nobody, which needs root")
-    # A short path under the system temporary folder: Dovecot's sockets live in base_dir and
-    # a Unix socket path may not exceed about 100 bytes.
-    root = Path(tempfile.mkdtemp(prefix="ft-imap-"))
-    root.chmod(0o755)
-    for sub in ("run", "state"):
-        (root / sub).mkdir()
-    mail = root / "mail"
-    mail.mkdir()
-    os.chown(mail, NOBODY, NOBODY)
-    (root / "passwd").write_text(
-        f"{IMAP_USERNAME}:{{PLAIN}}{IMAP_PASSWORD}:{NOBODY}:{NOBODY}::{mail / IMAP_USERNAME}\n"
-    )
-    server = _start_dovecot(str(binary), root)
-    try:
+    reason = dovecot_unavailable()
+    if reason is not None:
+        needs_service(reason)
+    with dovecot_server() as server:
         yield server
-    finally:
-        _stop(server.process)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def make_mail(

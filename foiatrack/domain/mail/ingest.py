@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from foiatrack.domain.accounts.models import User
 from foiatrack.domain.documents.models import Document, DocumentSource, ExtractionStatus
 from foiatrack.domain.documents.naming import safe_filename
+from foiatrack.domain.documents.sniffing import sniff_media_type
 from foiatrack.domain.documents.zips import expand_zip
 from foiatrack.domain.errors import NotFound, ValidationFailed
 from foiatrack.domain.mail.classify import classify
@@ -37,7 +38,7 @@ from foiatrack.domain.mail.models import (
 from foiatrack.domain.mail.parsing import ParsedAttachment, ParsedMessage, parse_message
 from foiatrack.domain.mail.routing import is_outgoing, route
 from foiatrack.domain.requests.models import EventKind, RecordsRequest
-from foiatrack.domain.requests.services import get_request, record_event
+from foiatrack.domain.requests.services import record_event
 from foiatrack.domain.search.indexing import index_message
 
 #: attachments above this are stored but not opened (no ZIP expansion, no text extraction)
@@ -73,8 +74,6 @@ def process_raw(
     session: Session, raw: RawMessage, *, blobs: Any, config: Mapping[str, Any], now: dt.datetime
 ) -> str:
     """What the fetcher calls for each stored raw message: read its bytes back and process."""
-    from foiatrack.adapters.text_extraction import sniff_media_type
-
     ctx = IngestContext(
         store=blobs.put, sniff=sniff_media_type, now=now, mail_from=mail_from_setting(config)
     )
@@ -109,7 +108,7 @@ def process_message(session: Session, raw: RawMessage, data: bytes, ctx: IngestC
             link_message(
                 session,
                 message,
-                get_request(session, request_id),
+                _routed_request(session, request_id),
                 routed_by=found.routed_by,
                 actor=None,
                 now=ctx.now,
@@ -121,6 +120,16 @@ def process_message(session: Session, raw: RawMessage, data: bytes, ctx: IngestC
     raw.status, raw.error, raw.retry_at = RawStatus.DONE, "", None
     session.flush()
     return "routed" if found.is_routed else "inbox"
+
+
+def _routed_request(session: Session, request_id: int) -> RecordsRequest:
+    """The request routing found, as a plain row: `get_request` would also load its whole
+    timeline, agency and campaign, which linking never reads (its new timeline entry is
+    queued on the unloaded collection)."""
+    request = session.get(RecordsRequest, request_id)
+    if request is None:
+        raise NotFound(f"There is no request {request_id}.")
+    return request
 
 
 def _store_message(

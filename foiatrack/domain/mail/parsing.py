@@ -194,7 +194,8 @@ def _message_ids(raw: str) -> list[str]:
 
 def _b64decode(raw: bytes) -> tuple[bytes, list[str]]:
     """Decode base64, keeping what decodes: junk is skipped, a cut-off end is padded."""
-    compact = re.sub(rb"\s+", b"", raw)
+    # The bytes that rb"\s" matches, deleted in one pass (a regular expression is slower)
+    compact = raw.translate(None, b" \t\n\r\x0b\x0c")
     try:
         return binascii.a2b_base64(compact, strict_mode=True), []
     except (binascii.Error, ValueError):

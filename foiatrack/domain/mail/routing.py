@@ -153,7 +153,12 @@ def _by_reference(session: Session, parsed: ParsedMessage, mail_from: str) -> Ro
     )
     found = set()
     for number, request_id in references:
-        pattern = rf"(?<![\w-]){re.escape(number.lower())}(?![\w-])"
+        needle = number.lower()
+        # The plain substring test rules out almost every number before a regular expression
+        # (compiled per number) has to confirm the word boundaries.
+        if needle not in haystack:
+            continue
+        pattern = rf"(?<![\w-]){re.escape(needle)}(?![\w-])"
         if re.search(pattern, haystack):
             found.add(request_id)
     return Route(sorted(found), "reference") if found else Route()
