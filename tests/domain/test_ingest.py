@@ -16,7 +16,12 @@ from foiatrack.adapters.text_extraction import sniff_media_type
 from foiatrack.domain.accounts.models import Role
 from foiatrack.domain.accounts.services import create_user
 from foiatrack.domain.base import utcnow
-from foiatrack.domain.documents.models import Document, ExtractionStatus
+from foiatrack.domain.documents.models import (
+    Document,
+    ExtractionStatus,
+    SearchEntry,
+    SearchKind,
+)
 from foiatrack.domain.mail import suggestions
 from foiatrack.domain.mail.ingest import (
     IngestContext,
@@ -28,6 +33,7 @@ from foiatrack.domain.mail.models import Attachment, Message, RawMessage, RawSta
 from foiatrack.domain.requests import lifecycle
 from foiatrack.domain.requests.lifecycle import Clock
 from foiatrack.domain.requests.models import FilingMethod, RecordsRequest, Status
+from foiatrack.domain.search.service import SearchFilters, search
 from tests.factories import make_agency, make_request
 from tests.mail_samples import SAMPLES_DIR, sample
 
@@ -221,3 +227,37 @@ def test_extraction_runs_after_the_commit_and_feeds_search(app: Flask, tmp_path:
         assert any(hit.id == pdf.id for hit in results.results)
         message_hits = search(db.session, "responsive", filters=None).results
         assert any(hit.kind == "message" for hit in message_hits)
+
+
+def _entry_request(session: Session, message: Message) -> int | None:
+    return session.scalar(
+        select(SearchEntry.request_id).where(
+            SearchEntry.kind == SearchKind.MESSAGE.value, SearchEntry.ref_id == message.id
+        )
+    )
+
+
+def test_a_routed_reply_is_searchable_under_its_request(
+    session: Session, blobs: FileSystemBlobStore
+) -> None:
+    request = _troy(session)
+    outcome, raw = _ingest(session, blobs, sample("records_multipart.eml"))
+    assert outcome == "routed"
+    message = session.scalar(select(Message).where(Message.raw_id == raw.id))
+    assert _entry_request(session, message) == request.id
+    found = search(session, "Ring", filters=SearchFilters(agency_id=request.agency_id))
+    assert any(hit.kind == SearchKind.MESSAGE.value for hit in found.results)
+
+
+def test_an_inbox_message_moves_under_the_request_it_is_assigned_to(
+    session: Session, blobs: FileSystemBlobStore
+) -> None:
+    request = _troy(session)
+    request.reply_token = "zzzzzzzz"
+    editor = create_user(session, "editor@example.org", "long password 1", role=Role.EDITOR)
+    outcome, raw = _ingest(session, blobs, sample("govqa_portal.eml"))
+    assert outcome == "inbox"
+    message = session.scalar(select(Message).where(Message.raw_id == raw.id))
+    assert _entry_request(session, message) is None
+    assign_from_inbox(session, message, request, actor=editor, remember_sender=False, now=utcnow())
+    assert _entry_request(session, message) == request.id

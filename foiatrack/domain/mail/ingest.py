@@ -112,11 +112,15 @@ def process_message(session: Session, raw: RawMessage, data: bytes, ctx: IngestC
                 routed_by=found.routed_by,
                 actor=None,
                 now=ctx.now,
+                reindex=False,
             )
     else:
         message.in_inbox = True
         message.inbox_note = found.reason
         message.suggested_request_id = found.suggested_request_id
+    # Searchable in the same transaction as it is stored, once routed: the entry carries the
+    # request, which search's agency, campaign and state filters go by.
+    index_message(session, message)
     raw.status, raw.error, raw.retry_at = RawStatus.DONE, "", None
     session.flush()
     return "routed" if found.is_routed else "inbox"
@@ -177,7 +181,6 @@ def _store_message(
         elif media_type in ZIP_TYPES:
             _expand(session, message, attachment, part.data, ctx)
     session.flush()
-    index_message(session, message)  # searchable in the same transaction as it is stored
     return message
 
 
@@ -210,8 +213,13 @@ def link_message(
     routed_by: str,
     actor: User | None,
     now: dt.datetime,
+    reindex: bool = True,
 ) -> MessageLink:
-    """Attach a message to a request: timeline entry, documents for its files, suggestions."""
+    """Attach a message to a request: timeline entry, documents for its files, suggestions.
+
+    `reindex` puts the message's search entry under its (first) request; ingest, which links
+    before it indexes, turns it off.
+    """
     existing = next((link for link in message.links if link.request_id == request.id), None)
     if existing is not None:
         return existing
@@ -252,6 +260,8 @@ def link_message(
             )
         )
     session.flush()
+    if reindex:
+        index_message(session, message)
     return link
 
 
