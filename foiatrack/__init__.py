@@ -17,7 +17,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, web, then the command line."""
     from foiatrack.cli import register_cli
     from foiatrack.config import load_config
-    from foiatrack.extensions import csrf, db, limiter, login_manager, migrate
+    from foiatrack.extensions import (
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        use_write_ahead_log,
+    )
     from foiatrack.web import register_web
 
     import_module("foiatrack.tasks")  # registers the job handlers
@@ -31,6 +38,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     db.init_app(app)
+    with app.app_context():
+        use_write_ahead_log(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
