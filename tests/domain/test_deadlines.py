@@ -348,6 +348,33 @@ def test_holiday_corrections(jurisdiction: str, day: date, is_holiday: bool) -> 
     assert (calendar.name(day) is not None) is is_holiday
 
 
+def test_south_carolina_matches_the_state_holiday_schedule_for_2025() -> None:
+    # The Department of Administration's 2025 schedule (admin.sc.gov, "Holiday Leave"), which
+    # applies S.C. Code § 53-5-10: Confederate Memorial Day (10 May, a Saturday) on Friday 9 May,
+    # the day after Thanksgiving, Christmas Eve and the day after Christmas; no Juneteenth.
+    official = {
+        date(2025, 1, 1),
+        date(2025, 1, 20),
+        date(2025, 2, 17),
+        date(2025, 5, 9),
+        date(2025, 5, 26),
+        date(2025, 7, 4),
+        date(2025, 9, 1),
+        date(2025, 11, 11),
+        date(2025, 11, 27),
+        date(2025, 11, 28),
+        date(2025, 12, 24),
+        date(2025, 12, 25),
+        date(2025, 12, 26),
+    }
+    calendar = HolidayCalendar("SC")
+    year = [date(2025, 1, 1) + timedelta(days=n) for n in range(365)]
+    closed = {d for d in year if calendar.is_holiday(d) and d.weekday() < 5}
+    assert closed == official
+    assert not calendar.is_holiday(date(2026, 4, 27))  # the package's fourth Monday of April
+    assert calendar.is_holiday(date(2026, 5, 11))  # 10 May 2026 is a Sunday
+
+
 def test_calendar_names_and_normalisation() -> None:
     texas = HolidayCalendar(" tx ")
     assert texas.jurisdiction == "TX"

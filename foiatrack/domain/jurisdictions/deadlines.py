@@ -294,6 +294,21 @@ def _california_judicial_holidays(year: int) -> tuple[tuple[date, str], ...]:
     return tuple(extra)
 
 
+def _south_carolina_holidays(year: int) -> tuple[tuple[date, str], ...]:
+    # S.C. Code § 53-5-10 (scstatehouse.gov/code/t53c005.php): Confederate Memorial Day is 10 May
+    # (the package has the fourth Monday of April), and the day after Thanksgiving, 24 and 26
+    # December are legal holidays too. Weekend days move as on the Department of
+    # Administration's state holiday schedule (admin.sc.gov, "Holiday Leave"): Saturday to
+    # Friday, Sunday to Monday.
+    thanksgiving = _nth_weekday(year, 11, _THURSDAY, 4)
+    return (
+        *_observed_like_package(date(year, 5, 10), "Confederate Memorial Day (10 May)"),
+        (thanksgiving + _ONE_DAY, "Day after Thanksgiving"),
+        *_observed_like_package(date(year, 12, 24), "Christmas Eve"),
+        *_observed_like_package(date(year, 12, 26), "Day after Christmas"),
+    )
+
+
 @dataclass(frozen=True)
 class _Correction:
     """Where the package and the statute that counts the deadline disagree."""
@@ -346,6 +361,12 @@ _CORRECTIONS: Mapping[str, _Correction] = MappingProxyType(
             why="N.Y. Gen. Constr. Law § 24",
             drop=frozenset({"Susan B. Anthony Day"}),
             saturday_to_friday=False,
+        ),
+        "SC": _Correction(
+            why="S.C. Code § 53-5-10 lists the legal holidays: Confederate Memorial Day on "
+            "10 May, the day after Thanksgiving, 24 and 26 December; not Juneteenth",
+            drop=frozenset({"Confederate Memorial Day", "Juneteenth National Independence Day"}),
+            extra=_south_carolina_holidays,
         ),
         "TX": _Correction(
             # Tex. Gov't Code § 552.0031 (HB 3033, 2023): only § 662.003(a) national and (b)
