@@ -211,6 +211,26 @@ def test_docx_uses_real_word_structure(
     assert (section.page_width.inches, section.page_height.inches) == (8.5, 11)
 
 
+def test_docx_letters_share_nothing(
+    specs: dict[str, LetterTemplateSpec], word: DocxRenderer
+) -> None:
+    # Every letter starts from the same prepared template: what one letter adds (paragraphs,
+    # restarted numbering, links) must not show up in the next.
+    first = LetterFrame(
+        ("Me",), "Today", ("Agency",), "s", parse_markdown("1. only in the first\n2. two")
+    )
+    second = compose_letter(specs["ring_request"], sample_context())
+    word.render(first)
+    again = docx.Document(io.BytesIO(word.render(second)))
+    fresh = docx.Document(io.BytesIO(DocxRenderer().render(second)))
+    assert "only in the first" not in docx_text(word.render(second))
+    assert [(p.text, p.style.name) for p in again.paragraphs] == [
+        (p.text, p.style.name) for p in fresh.paragraphs
+    ]
+    numbering = again.part.numbering_part.element
+    assert len(numbering.num_lst) == len(fresh.part.numbering_part.element.num_lst)
+
+
 @pytest.mark.parametrize("kind", sorted(NAMES))
 def test_hostile_agency_names_print_literally(
     specs: dict[str, LetterTemplateSpec],
