@@ -81,13 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"   {result.name}: {result.app:.1f} {result.unit}{raw}{ratio} {result.notes}")
         results += produced
         log(f"   {name} took {time.perf_counter() - begun:.0f} s")
-    if results and not args.no_write:
-        stored = merge_results(
-            load_results(), results, mode=mode, machine=machine_facts(load_average)
-        )
-        DATA.write_text(_json(stored))
-        write_doc(render(stored))
-        log(f"Wrote {DOC.relative_to(BENCH_DIR.parent)} and {DATA.relative_to(BENCH_DIR.parent)}")
+        if produced and not args.no_write:
+            # after each benchmark: a run stopped half-way keeps what it measured
+            stored = merge_results(
+                load_results(), produced, mode=mode, machine=machine_facts(load_average)
+            )
+            DATA.write_text(_json(stored))
+            write_doc(render(stored))
+            log(f"   wrote {DOC.relative_to(BENCH_DIR.parent)} and {DATA.name}")
     log(f"All benchmarks took {time.perf_counter() - started:.0f} s")
     if failed:
         log(f"Failed: {', '.join(failed)}")
