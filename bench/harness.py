@@ -65,6 +65,9 @@ class Result:
     #: filled in by the runner
     mode: str = ""
     measured_at: str = ""
+    #: 1-minute load average when this benchmark started (runs of one benchmark at a time
+    #: happen at other moments than the machine line's)
+    load_average: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -335,8 +338,13 @@ def render(stored: dict[str, Any]) -> str:
         lines.append("")
         notes = [r for r in rows if r.notes or r.command]
         for r in notes:
+            when = (
+                f" Measured {r.measured_at.replace('T', ' ')}, load average {r.load_average:.1f}."
+                if r.load_average is not None
+                else ""
+            )
             lines.append(
-                f"- `{r.name}`: {_cell(r.notes)}"
+                f"- `{r.name}`: {_cell(r.notes)}{when}"
                 + (f" Reproduce: `{r.command}`" if r.command else "")
             )
         lines.append("")

@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"== {name} ({mode})")
         module = importlib.import_module(f"bench.bench_{name}")
         begun = time.perf_counter()
+        load_at_start = os.getloadavg()[0]
         try:
             produced = module.run(quick=args.quick)
         except Exception:
@@ -76,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for result in produced:
             result.mode = mode
             result.measured_at = stamp
+            result.load_average = load_at_start
             ratio = f", ratio {result.ratio:.1f}x" if result.ratio is not None else ""
             raw = f" (raw {result.raw:.1f})" if result.raw is not None else ""
             log(f"   {result.name}: {result.app:.1f} {result.unit}{raw}{ratio} {result.notes}")

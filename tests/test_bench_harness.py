@@ -67,6 +67,14 @@ def test_render_shows_every_column_and_the_target() -> None:
     assert row.endswith("| p95 < 150 ms: missed |")
     assert "| 28 ms | - | - |" in text
     assert "Reproduce: `make bench`" in text
+    assert "load average" not in text  # not recorded for these results
+
+
+def test_each_result_says_when_and_under_what_load_it_ran() -> None:
+    measured = _result("x/sqlite", 50.0)
+    measured.measured_at, measured.load_average = "2026-11-30T16:56:45", 2.52
+    text = render(merge_results({}, [measured], mode="full", machine=MACHINE))
+    assert "Measured 2026-11-30 16:56:45, load average 2.5." in text
 
 
 def test_write_doc_keeps_the_hand_written_parts(tmp_path: Path) -> None:
