@@ -69,6 +69,12 @@ def make_pdf(pages: list[str]) -> bytes:
         objects.append(
             f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream"
         )
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes], *, trailer: str = "") -> bytes:
+    """Objects 1..n (the first is the catalog) written out with their cross-reference table;
+    `trailer` adds entries to the trailer, e.g. "/Info 5 0 R"."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -78,8 +84,9 @@ def make_pdf(pages: list[str]) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
+    extra = f" {trailer}" if trailer else ""
     out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{extra} >>\nstartxref\n{xref}\n%%EOF\n"
     ).encode()
     return bytes(out)
 
