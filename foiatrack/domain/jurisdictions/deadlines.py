@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 import holidays
 from holidays.constants import PUBLIC
@@ -116,13 +117,9 @@ class DeadlineRule:
         if not isinstance(self.jurisdiction, str) or not self.jurisdiction.strip():
             raise ValueError("DeadlineRule.jurisdiction must be a code such as 'CA' or 'US'")
         # Accept plain strings from storage ("business") but keep the enum inside.
-        try:
-            object.__setattr__(self, "day_type", DayType(self.day_type))
-        except ValueError:
-            raise ValueError(
-                f"DeadlineRule.day_type {self.day_type!r} is not one of "
-                f"{[t.value for t in DayType]}"
-            ) from None
+        object.__setattr__(
+            self, "day_type", _member(DayType, self.day_type, "DeadlineRule.day_type")
+        )
         _check_positive("DeadlineRule.days", self.days, allow_none=True)
         _check_positive("DeadlineRule.ack_days", self.ack_days, allow_none=True)
         _check_positive("DeadlineRule.follow_up_days", self.follow_up_days, allow_none=False)
@@ -148,13 +145,8 @@ class DeadlineRule:
 
     def _check_decision(self) -> None:
         _check_positive("DeadlineRule.decision_days", self.decision_days, allow_none=True)
-        try:
-            object.__setattr__(self, "decision_from", DecisionFrom(self.decision_from))
-        except ValueError:
-            raise ValueError(
-                f"DeadlineRule.decision_from {self.decision_from!r} is not one of "
-                f"{[f.value for f in DecisionFrom]}"
-            ) from None
+        origin = _member(DecisionFrom, self.decision_from, "DeadlineRule.decision_from")
+        object.__setattr__(self, "decision_from", origin)
         if self.decision_days is None:
             if self.decision_day_type is not None:
                 raise ValueError(
@@ -169,13 +161,7 @@ class DeadlineRule:
                 f"acknowledgement deadline) and no ack_days"
             )
         unit = self.day_type if self.decision_day_type is None else self.decision_day_type
-        try:
-            unit = DayType(unit)
-        except ValueError:
-            raise ValueError(
-                f"DeadlineRule.decision_day_type {unit!r} is not one of "
-                f"{[t.value for t in DayType]}"
-            ) from None
+        unit = _member(DayType, unit, "DeadlineRule.decision_day_type")
         if unit is DayType.NONE:
             raise ValueError(
                 f"DeadlineRule for {self.jurisdiction}: decision_day_type must be business or "
@@ -196,6 +182,17 @@ class DeadlineRule:
         return DayType.CALENDAR if self.day_type is DayType.NONE else self.day_type
 
 
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _member(enum: type[_E], value: object, label: str) -> _E:
+    """`value` as a member of `enum` (plain strings come from storage), or a clear error."""
+    try:
+        return enum(value)
+    except ValueError:
+        raise ValueError(f"{label} {value!r} is not one of {[m.value for m in enum]}") from None
+
+
 def _check_positive(label: str, value: object, *, allow_none: bool) -> None:
     if value is None and allow_none:
         return
@@ -214,12 +211,7 @@ class ClockEvent:
     note: str = ""
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "kind", ClockEventKind(self.kind))
-        except ValueError:
-            raise ValueError(
-                f"ClockEvent.kind {self.kind!r} is not one of {[k.value for k in ClockEventKind]}"
-            ) from None
+        object.__setattr__(self, "kind", _member(ClockEventKind, self.kind, "ClockEvent.kind"))
         _check_date("ClockEvent.on", self.on)
         if self.kind is ClockEventKind.EXTENSION_DAYS:
             _check_positive(f"ClockEvent({self.kind}).days", self.days, allow_none=False)
