@@ -19,12 +19,7 @@ from sqlalchemy.orm import Session
 from foiatrack.domain.accounts.models import User
 from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.jurisdictions.models import Jurisdiction
-from foiatrack.domain.requests.models import (
-    NOT_RUNNING_STATUSES,
-    Campaign,
-    RecordsRequest,
-    Status,
-)
+from foiatrack.domain.requests.models import Campaign, RecordsRequest, Status, days_late
 from foiatrack.domain.requests.queries import (
     RUNNING,
     RequestFilter,
@@ -186,12 +181,9 @@ def _bucket_query(filters: RequestFilter, key: str, condition: ColumnElement[boo
 
 def _row(values: tuple, today: dt.date) -> DashboardRow:
     rid, agency, state, campaign, status, assignee, filed_on, due_on, statutory = values
-    status = Status(status)
-    # the same rule as RecordsRequest.days_late
-    running = due_on is not None and status not in NOT_RUNNING_STATUSES
-    late = max(0, (today - due_on).days) if running else 0
+    late = days_late(due_on, status, today)
     return DashboardRow(
-        rid, agency, state, campaign, status, assignee, filed_on, due_on, statutory, late
+        rid, agency, state, campaign, Status(status), assignee, filed_on, due_on, statutory, late
     )
 
 

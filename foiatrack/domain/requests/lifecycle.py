@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from foiatrack.domain.accounts.models import User
+from foiatrack.domain.agencies.models import Agency
 from foiatrack.domain.errors import InvalidTransition, ValidationFailed
 from foiatrack.domain.jurisdictions.deadlines import (
     ClockEvent,
@@ -155,8 +156,13 @@ def refresh_all_deadlines(session: Session, *, today: dt.date) -> int:
     """Recompute the stored due dates of every filed request, e.g. after the shipped law data
     changed (a second deadline added); returns how many moved."""
     moved = 0
+    # what refresh_deadline reads, loaded in a few statements rather than several per request
+    loaded = (
+        selectinload(RecordsRequest.events),
+        selectinload(RecordsRequest.agency).selectinload(Agency.jurisdiction),
+    )
     for request in session.scalars(
-        select(RecordsRequest).where(RecordsRequest.filed_on.is_not(None))
+        select(RecordsRequest).where(RecordsRequest.filed_on.is_not(None)).options(*loaded)
     ):
         before = (request.due_on, request.ack_due_on, request.due_is_statutory)
         refresh_deadline(request, today=today)

@@ -129,9 +129,7 @@ class RecordsRequest(TimestampMixin, Base):
 
     def days_late(self, today: dt.date) -> int:
         """Days past the due date, or 0 when not late, answered, or the clock is stopped."""
-        if self.due_on is None or Status(self.status) in NOT_RUNNING_STATUSES:
-            return 0
-        return max(0, (today - self.due_on).days)
+        return days_late(self.due_on, self.status, today)
 
     def __repr__(self) -> str:
         return f"<RecordsRequest {self.id} agency={self.agency_id} {self.status}>"
@@ -226,6 +224,14 @@ NOT_RUNNING_STATUSES = CLOSED_STATUSES | {
     Status.FEE_REQUESTED,
     Status.CLARIFICATION_REQUESTED,
 }
+
+
+def days_late(due_on: dt.date | None, status: Status | str, today: dt.date) -> int:
+    """Days past `due_on`, or 0 when not late, answered, or the clock is stopped (also for
+    rows read as plain columns, such as the dashboard's)."""
+    if due_on is None or Status(status) in NOT_RUNNING_STATUSES:
+        return 0
+    return max(0, (today - due_on).days)
 
 
 class EventKind(StrEnum):
